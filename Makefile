@@ -1,0 +1,50 @@
+# audioshake-kit. Every target works on a fresh machine with Python 3.11 and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+GEN_ARGS := --path openapi/audioshake.yaml --config openapi/generator-config.yaml --meta none
+
+.PHONY: setup test test-deep lint typecheck generate check-generated demo bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	$(BIN)/mypy
+
+# Regenerate the low-level client from the spec. ruff runs as the generator's post-hook
+# from the venv, so the output is formatted the same on every machine.
+generate: setup
+	rm -rf generated/audioshake_client
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/openapi-python-client generate $(GEN_ARGS) --output-path generated/audioshake_client
+	rm -rf generated/audioshake_client/.ruff_cache
+
+# Fails when generated/ differs from what the spec makes (hand edits, or a spec change
+# without `make generate`).
+check-generated: setup
+	@tmp=$$(mktemp -d) && \
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/openapi-python-client generate $(GEN_ARGS) --output-path $$tmp/audioshake_client >/dev/null && \
+	if diff -r -x .ruff_cache -x __pycache__ $$tmp/audioshake_client generated/audioshake_client; then \
+		echo "generated/ is in sync with openapi/audioshake.yaml"; rm -rf $$tmp; \
+	else \
+		echo "generated/ is out of sync with openapi/audioshake.yaml: run 'make generate'" >&2; rm -rf $$tmp; exit 1; \
+	fi
+
+test: setup lint typecheck check-generated
+	$(BIN)/pytest -q
+
+test-deep: setup
+	AUDIOSHAKE_TEST_PROFILE=deep $(BIN)/pytest -q
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""A stateful, offline mock of the AudioShake Tasks API (see design.md, "Mock contract")."""
