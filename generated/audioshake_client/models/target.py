@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -47,14 +47,14 @@ class Target:
     formats: list[str]
     output: list[OutputItem] | Unset = UNSET
     cost: float | Unset = UNSET
-    error: TargetError | Unset | None = UNSET
+    error: None | TargetError | Unset = UNSET
     duration: float | Unset = UNSET
-    residual: bool | Unset | None = UNSET
-    variant: str | Unset | None = UNSET
-    language: str | Unset | None = UNSET
-    transcript_url: str | Unset | None = UNSET
-    transcript_asset_id: str | Unset | None = UNSET
-    url: str | Unset | None = UNSET
+    residual: bool | None | Unset = UNSET
+    variant: None | str | Unset = UNSET
+    language: None | str | Unset = UNSET
+    transcript_url: None | str | Unset = UNSET
+    transcript_asset_id: None | str | Unset = UNSET
+    url: None | str | Unset = UNSET
     task_id: str | Unset = UNSET
     created_at: datetime.datetime | Unset = UNSET
     updated_at: datetime.datetime | Unset = UNSET
@@ -80,7 +80,7 @@ class Target:
 
         cost = self.cost
 
-        error: dict[str, Any] | Unset | None
+        error: dict[str, Any] | None | Unset
         if isinstance(self.error, Unset):
             error = UNSET
         elif isinstance(self.error, TargetError):
@@ -90,37 +90,37 @@ class Target:
 
         duration = self.duration
 
-        residual: bool | Unset | None
+        residual: bool | None | Unset
         if isinstance(self.residual, Unset):
             residual = UNSET
         else:
             residual = self.residual
 
-        variant: str | Unset | None
+        variant: None | str | Unset
         if isinstance(self.variant, Unset):
             variant = UNSET
         else:
             variant = self.variant
 
-        language: str | Unset | None
+        language: None | str | Unset
         if isinstance(self.language, Unset):
             language = UNSET
         else:
             language = self.language
 
-        transcript_url: str | Unset | None
+        transcript_url: None | str | Unset
         if isinstance(self.transcript_url, Unset):
             transcript_url = UNSET
         else:
             transcript_url = self.transcript_url
 
-        transcript_asset_id: str | Unset | None
+        transcript_asset_id: None | str | Unset
         if isinstance(self.transcript_asset_id, Unset):
             transcript_asset_id = UNSET
         else:
             transcript_asset_id = self.transcript_asset_id
 
-        url: str | Unset | None
+        url: None | str | Unset
         if isinstance(self.url, Unset):
             url = UNSET
         else:
@@ -176,7 +176,7 @@ class Target:
         return field_dict
 
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         from ..models.output_item import OutputItem
         from ..models.target_error import TargetError
 
@@ -200,7 +200,7 @@ class Target:
 
         cost = d.pop("cost", UNSET)
 
-        def _parse_error(data: object) -> TargetError | Unset | None:
+        def _parse_error(data: object) -> None | TargetError | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -219,7 +219,7 @@ class Target:
 
         duration = d.pop("duration", UNSET)
 
-        def _parse_residual(data: object) -> bool | Unset | None:
+        def _parse_residual(data: object) -> bool | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -228,7 +228,7 @@ class Target:
 
         residual = _parse_residual(d.pop("residual", UNSET))
 
-        def _parse_variant(data: object) -> str | Unset | None:
+        def _parse_variant(data: object) -> None | str | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -237,7 +237,7 @@ class Target:
 
         variant = _parse_variant(d.pop("variant", UNSET))
 
-        def _parse_language(data: object) -> str | Unset | None:
+        def _parse_language(data: object) -> None | str | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -246,7 +246,7 @@ class Target:
 
         language = _parse_language(d.pop("language", UNSET))
 
-        def _parse_transcript_url(data: object) -> str | Unset | None:
+        def _parse_transcript_url(data: object) -> None | str | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -255,16 +255,18 @@ class Target:
 
         transcript_url = _parse_transcript_url(d.pop("transcriptUrl", UNSET))
 
-        def _parse_transcript_asset_id(data: object) -> str | Unset | None:
+        def _parse_transcript_asset_id(data: object) -> None | str | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
             return cast(None | str | Unset, data)
 
-        transcript_asset_id = _parse_transcript_asset_id(d.pop("transcriptAssetId", UNSET))
+        transcript_asset_id = _parse_transcript_asset_id(
+            d.pop("transcriptAssetId", UNSET)
+        )
 
-        def _parse_url(data: object) -> str | Unset | None:
+        def _parse_url(data: object) -> None | str | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):

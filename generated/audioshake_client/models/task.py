@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -38,12 +38,12 @@ class Task:
     client_id: str
     targets: list[Target]
     updated_at: datetime.datetime | Unset = UNSET
-    completed_at: datetime.datetime | Unset | None = UNSET
+    completed_at: datetime.datetime | None | Unset = UNSET
     cost: float | Unset = UNSET
     asset_id: str | Unset = UNSET
-    url: str | Unset | None = UNSET
-    metadata: str | Unset | None = UNSET
-    write_destination: str | Unset | None = UNSET
+    url: None | str | Unset = UNSET
+    metadata: None | str | Unset = UNSET
+    write_destination: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -62,7 +62,7 @@ class Task:
         if not isinstance(self.updated_at, Unset):
             updated_at = self.updated_at.isoformat()
 
-        completed_at: str | Unset | None
+        completed_at: None | str | Unset
         if isinstance(self.completed_at, Unset):
             completed_at = UNSET
         elif isinstance(self.completed_at, datetime.datetime):
@@ -74,19 +74,19 @@ class Task:
 
         asset_id = self.asset_id
 
-        url: str | Unset | None
+        url: None | str | Unset
         if isinstance(self.url, Unset):
             url = UNSET
         else:
             url = self.url
 
-        metadata: str | Unset | None
+        metadata: None | str | Unset
         if isinstance(self.metadata, Unset):
             metadata = UNSET
         else:
             metadata = self.metadata
 
-        write_destination: str | Unset | None
+        write_destination: None | str | Unset
         if isinstance(self.write_destination, Unset):
             write_destination = UNSET
         else:
@@ -120,7 +120,7 @@ class Task:
         return field_dict
 
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         from ..models.target import Target
 
         d = dict(src_dict)
@@ -144,7 +144,7 @@ class Task:
         else:
             updated_at = datetime.datetime.fromisoformat(_updated_at)
 
-        def _parse_completed_at(data: object) -> datetime.datetime | Unset | None:
+        def _parse_completed_at(data: object) -> datetime.datetime | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -165,7 +165,7 @@ class Task:
 
         asset_id = d.pop("assetId", UNSET)
 
-        def _parse_url(data: object) -> str | Unset | None:
+        def _parse_url(data: object) -> None | str | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -174,7 +174,7 @@ class Task:
 
         url = _parse_url(d.pop("url", UNSET))
 
-        def _parse_metadata(data: object) -> str | Unset | None:
+        def _parse_metadata(data: object) -> None | str | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -183,7 +183,7 @@ class Task:
 
         metadata = _parse_metadata(d.pop("metadata", UNSET))
 
-        def _parse_write_destination(data: object) -> str | Unset | None:
+        def _parse_write_destination(data: object) -> None | str | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):

@@ -41,18 +41,24 @@ def _parse_response(
         _response_200 = response.json()
         for response_200_item_data in _response_200:
 
-            def _parse_response_200_item(data: object) -> DistributionStatistic | UsageStatistic:
+            def _parse_response_200_item(
+                data: object,
+            ) -> DistributionStatistic | UsageStatistic:
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()
-                    componentsschemas_statistics_entry_type_0 = UsageStatistic.from_dict(data)
+                    componentsschemas_statistics_entry_type_0 = (
+                        UsageStatistic.from_dict(data)
+                    )
 
                     return componentsschemas_statistics_entry_type_0
                 except (TypeError, ValueError, AttributeError, KeyError):
                     pass
                 if not isinstance(data, dict):
                     raise TypeError()
-                componentsschemas_statistics_entry_type_1 = DistributionStatistic.from_dict(data)
+                componentsschemas_statistics_entry_type_1 = (
+                    DistributionStatistic.from_dict(data)
+                )
 
                 return componentsschemas_statistics_entry_type_1
 

@@ -1,0 +1,82 @@
+"""Billing rules, in one place: the mock charges with them, ``estimate()`` predicts with them.
+
+- A completed target costs ``ceil(duration_s / 60) × rate`` (every started minute; at
+  least one). The rate is the model's, or its variant's where the variant has one.
+- An errored target costs 0.
+- Models in a combined rate (transcription + alignment) bill the combined rate split
+  evenly between them while all of them complete; if one errors, the others bill at
+  their own rates.
+- ``Task.cost`` is the sum of its targets' costs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from .catalog import Catalog, get_catalog
+
+__all__ = ["BillingTarget", "Charge", "billable_minutes", "price_targets", "round_credits"]
+
+Outcome = Literal["completed", "error", "pending"]
+
+
+@dataclass(frozen=True, slots=True)
+class BillingTarget:
+    model: str
+    variant: str | None = None
+    outcome: Outcome = "completed"
+
+
+@dataclass(frozen=True, slots=True)
+class Charge:
+    """What one target costs: ``minutes × rate = credits``."""
+
+    model: str
+    variant: str | None
+    minutes: int
+    rate: float
+    credits: float
+
+
+def billable_minutes(duration_s: float) -> int:
+    """Started minutes of input, at least one. 200.53 s → 4; 60.0 s → 1."""
+    if duration_s < 0 or math.isnan(duration_s):
+        raise ValueError(f"duration must be a non-negative number of seconds, got {duration_s}")
+    # Durations come from a decoder as floats; forgive float noise below a microsecond.
+    return max(1, math.ceil(duration_s / 60 - 1e-9))
+
+
+def round_credits(value: float) -> float:
+    """Credits are reported with at most 4 decimals (0.75 × 3 = 2.25)."""
+    return round(value + 0.0, 4)
+
+
+def price_targets(
+    targets: Sequence[BillingTarget], duration_s: float, catalog: Catalog | None = None
+) -> list[Charge]:
+    """The charge of each target of one task, in order.
+
+    ``pending`` targets are priced as if they complete (that is the estimate, and the
+    amount the mock reserves); ``error`` targets cost 0.
+    """
+    cat = catalog or get_catalog()
+    minutes = billable_minutes(duration_s)
+    live = {t.model for t in targets if t.outcome != "error"}
+    combined: dict[str, float] = {}
+    for rule in cat.combined_rates:
+        if rule.models <= live:
+            for model in rule.models:
+                combined[model] = rule.credits_per_minute / len(rule.models)
+    charges = []
+    for t in targets:
+        if t.outcome == "error":
+            rate = 0.0
+        elif t.model in combined:
+            rate = combined[t.model]
+        else:
+            rate = cat[t.model].rate(t.variant)
+        charges.append(Charge(t.model, t.variant, minutes, rate, round_credits(minutes * rate)))
+    return charges

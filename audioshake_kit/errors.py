@@ -1,0 +1,209 @@
+"""The exceptions of audioshake-kit, one tree:
+
+    AudioShakeError
+    ├── ConfigurationError          no API key, bad base URL
+    ├── ValidationError             caught before the network; names the field
+    ├── APIError                    the service answered badly, or not at all
+    │   ├── APIStatusError          .status_code, .message, .request_id, .body
+    │   │   ├── BadRequestError             400
+    │   │   ├── AuthenticationError         401
+    │   │   ├── InsufficientCreditsError    402
+    │   │   ├── PermissionDeniedError       403 (gated model)
+    │   │   │   └── LinkExpiredError        403 on a signed download link
+    │   │   ├── NotFoundError               404
+    │   │   ├── PayloadTooLargeError        413
+    │   │   ├── UnsupportedMediaError       415
+    │   │   ├── RateLimitError              429 (.retry_after)
+    │   │   └── ServerError                 5xx
+    │   ├── APIConnectionError      no answer (connection refused, reset, dropped)
+    │   │   └── APITimeoutError
+    │   └── UnexpectedResponseError a 2xx body that does not parse
+    ├── WaitTimeoutError            wait() passed its deadline (.task: last known state)
+    ├── TaskFailedError             only when asked: carries the failed targets
+    └── WebhookSignatureError       a webhook payload failed verification
+
+`status_error()` is the one place that maps a status code to its class.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AudioShakeError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConfigurationError",
+    "InsufficientCreditsError",
+    "LinkExpiredError",
+    "NotFoundError",
+    "PayloadTooLargeError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ServerError",
+    "TaskFailedError",
+    "UnexpectedResponseError",
+    "UnsupportedMediaError",
+    "ValidationError",
+    "WaitTimeoutError",
+    "WebhookSignatureError",
+    "status_error",
+]
+
+
+class AudioShakeError(Exception):
+    """Base of every error raised by audioshake-kit."""
+
+
+class ConfigurationError(AudioShakeError):
+    """The client is not configured (e.g. no API key)."""
+
+
+class ValidationError(AudioShakeError, ValueError):
+    """A request broke a rule of the API; raised before anything is sent."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(f"{field}: {message}" if field else message)
+        self.field = field
+
+
+class APIError(AudioShakeError):
+    """The service answered with an error, or did not answer."""
+
+    def __init__(self, message: str, *, request_id: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.request_id = request_id
+
+
+class APIStatusError(APIError):
+    """A non-2xx answer. ``body`` is the parsed JSON error body when there was one."""
+
+    status_code: int = 0
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        request_id: str | None = None,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message, request_id=request_id)
+        self.status_code = status_code
+        self.body = body
+        self.headers = headers or {}
+
+    def __str__(self) -> str:
+        rid = f" (request id {self.request_id})" if self.request_id else ""
+        return f"{self.status_code}: {self.message}{rid}"
+
+
+class BadRequestError(APIStatusError):
+    status_code = 400
+
+
+class AuthenticationError(APIStatusError):
+    status_code = 401
+
+
+class InsufficientCreditsError(APIStatusError):
+    status_code = 402
+
+
+class PermissionDeniedError(APIStatusError):
+    status_code = 403
+
+
+class LinkExpiredError(PermissionDeniedError):
+    """A signed output link was refused (expired, tampered, or the output is gone)."""
+
+
+class NotFoundError(APIStatusError):
+    status_code = 404
+
+
+class PayloadTooLargeError(APIStatusError):
+    status_code = 413
+
+
+class UnsupportedMediaError(APIStatusError):
+    status_code = 415
+
+
+class RateLimitError(APIStatusError):
+    status_code = 429
+
+    @property
+    def retry_after(self) -> float | None:
+        from .retries import parse_retry_after
+
+        return parse_retry_after(self.headers)
+
+
+class ServerError(APIStatusError):
+    status_code = 500
+
+
+class APIConnectionError(APIError):
+    """No usable answer: refused, reset or dropped connection."""
+
+
+class APITimeoutError(APIConnectionError):
+    """The request timed out."""
+
+
+class UnexpectedResponseError(APIError):
+    """A success status with a body that does not match the spec."""
+
+
+class WaitTimeoutError(AudioShakeError):
+    """``wait()`` reached its deadline; ``task`` is the last state seen."""
+
+    def __init__(self, message: str, *, task: Any = None) -> None:
+        super().__init__(message)
+        self.task = task
+
+
+class TaskFailedError(AudioShakeError):
+    """Raised by ``wait(raise_on_failure=True)`` when a target ended in error."""
+
+    def __init__(self, message: str, *, result: Any = None) -> None:
+        super().__init__(message)
+        self.result = result
+
+
+class WebhookSignatureError(AudioShakeError):
+    """A webhook payload's signature header is missing, malformed, stale or wrong."""
+
+
+_BY_STATUS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    402: InsufficientCreditsError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    413: PayloadTooLargeError,
+    415: UnsupportedMediaError,
+    429: RateLimitError,
+}
+
+
+def status_error(
+    status_code: int,
+    message: str,
+    *,
+    request_id: str | None = None,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+) -> APIStatusError:
+    """The exception for a non-2xx answer: the one status → class mapping."""
+    cls = _BY_STATUS.get(status_code)
+    if cls is None:
+        cls = ServerError if status_code >= 500 else APIStatusError
+    return cls(message, status_code=status_code, request_id=request_id, body=body, headers=headers)
