@@ -9,17 +9,20 @@ from ...models.distribution_statistic import DistributionStatistic
 from ...models.error import Error
 from ...models.get_task_statistics_name import GetTaskStatisticsName
 from ...models.usage_statistic import UsageStatistic
-from ...types import UNSET, Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
-    name: GetTaskStatisticsName = GetTaskStatisticsName.USAGE,
+    name: GetTaskStatisticsName | Unset = GetTaskStatisticsName.USAGE,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
 
-    json_name = name.value
+    json_name: str | Unset = UNSET
+    if not isinstance(name, Unset):
+        json_name = name.value
+
     params["name"] = json_name
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
@@ -103,7 +106,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-    name: GetTaskStatisticsName = GetTaskStatisticsName.USAGE,
+    name: GetTaskStatisticsName | Unset = GetTaskStatisticsName.USAGE,
 ) -> Response[Error | list[DistributionStatistic | UsageStatistic]]:
     """Task statistics
 
@@ -112,7 +115,7 @@ def sync_detailed(
     targets. `totalMinutes` is a string, as documented.
 
     Args:
-        name (GetTaskStatisticsName):  Default: GetTaskStatisticsName.USAGE.
+        name (GetTaskStatisticsName | Unset):  Default: GetTaskStatisticsName.USAGE.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -136,7 +139,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-    name: GetTaskStatisticsName = GetTaskStatisticsName.USAGE,
+    name: GetTaskStatisticsName | Unset = GetTaskStatisticsName.USAGE,
 ) -> Error | list[DistributionStatistic | UsageStatistic] | None:
     """Task statistics
 
@@ -145,7 +148,7 @@ def sync(
     targets. `totalMinutes` is a string, as documented.
 
     Args:
-        name (GetTaskStatisticsName):  Default: GetTaskStatisticsName.USAGE.
+        name (GetTaskStatisticsName | Unset):  Default: GetTaskStatisticsName.USAGE.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -164,7 +167,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-    name: GetTaskStatisticsName = GetTaskStatisticsName.USAGE,
+    name: GetTaskStatisticsName | Unset = GetTaskStatisticsName.USAGE,
 ) -> Response[Error | list[DistributionStatistic | UsageStatistic]]:
     """Task statistics
 
@@ -173,7 +176,7 @@ async def asyncio_detailed(
     targets. `totalMinutes` is a string, as documented.
 
     Args:
-        name (GetTaskStatisticsName):  Default: GetTaskStatisticsName.USAGE.
+        name (GetTaskStatisticsName | Unset):  Default: GetTaskStatisticsName.USAGE.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -195,7 +198,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-    name: GetTaskStatisticsName = GetTaskStatisticsName.USAGE,
+    name: GetTaskStatisticsName | Unset = GetTaskStatisticsName.USAGE,
 ) -> Error | list[DistributionStatistic | UsageStatistic] | None:
     """Task statistics
 
@@ -204,7 +207,7 @@ async def asyncio(
     targets. `totalMinutes` is a string, as documented.
 
     Args:
-        name (GetTaskStatisticsName):  Default: GetTaskStatisticsName.USAGE.
+        name (GetTaskStatisticsName | Unset):  Default: GetTaskStatisticsName.USAGE.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -1,0 +1,175 @@
+"""``/_mock/`` routes: each wraps one ``MockAdmin`` method (see openapi/mock-admin.yaml)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from audioshake_kit.spec import data_text
+
+from ..endpoint import JSONResponse
+from ..errors import error_body
+from .api import AdminError, MockAdmin
+
+__all__ = ["admin_routes"]
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def admin_routes(admin: MockAdmin) -> list[Route]:
+    state = admin.state
+
+    def wrap(fn: Callable[[Request], Awaitable[Any]]) -> Endpoint:
+        async def endpoint(request: Request) -> Response:
+            try:
+                result = await fn(request)
+            except AdminError as exc:
+                return JSONResponse(error_body(400, str(exc)), 400)
+            if isinstance(result, Response):
+                return result
+            return JSONResponse(result) if result is not None else Response(status_code=204)
+
+        return endpoint
+
+    async def body(request: Request) -> dict[str, Any]:
+        raw = await request.body()
+        try:
+            data = orjson.loads(raw) if raw else {}
+        except orjson.JSONDecodeError as exc:
+            raise AdminError(f"body: malformed JSON ({exc})") from None
+        if not isinstance(data, dict):
+            raise AdminError("body: a JSON object is required")
+        return data
+
+    async def clock(request: Request) -> Any:
+        if request.method == "GET":
+            return admin.clock()
+        data = await body(request)
+        if "advance" in data:
+            seconds = _number(data["advance"], "advance")
+            with state.lock:
+                state.clock.advance(seconds)
+            await state.run_due_async()
+            return admin.clock()
+        if "set" in data:
+            return admin.set_time(data["set"])
+        raise AdminError('body: give {"advance": seconds} or {"set": "<ISO time>"}')
+
+    async def reset(request: Request) -> Any:
+        admin.reset((await body(request)).get("seed"))
+
+    async def rate_limit(request: Request) -> Any:
+        limit = (await body(request)).get("limit")
+        admin.set_rate_limit(None if limit in (None, "off") else int(limit))
+        return {"limit": state.config.rate_limit}
+
+    async def faults(request: Request) -> Any:
+        if request.method == "DELETE":
+            admin.clear_faults()
+            return None
+        return admin.add_fault(
+            **_kwargs(await body(request), ("model", "probability", "code", "message", "key"))
+        )
+
+    async def http_faults(request: Request) -> Any:
+        if request.method == "DELETE":
+            admin.clear_http_faults()
+            return None
+        data = await body(request)
+        if "latencyMs" in data:
+            data["latency_ms"] = data.pop("latencyMs")
+        return admin.add_http_fault(
+            **_kwargs(
+                data,
+                (
+                    "method",
+                    "path",
+                    "status",
+                    "latency_ms",
+                    "drop",
+                    "when",
+                    "times",
+                    "probability",
+                    "key",
+                ),
+            )
+        )
+
+    async def keys(request: Request) -> Any:
+        key = request.path_params["key"]
+        if request.method == "GET":
+            return admin.key_info(key)
+        data = await body(request)
+        credits = data.get("credits")
+        return admin.put_key(
+            key,
+            None if credits in (None, "unlimited") else _number(credits, "credits"),
+            data.get("enabledModels"),
+            unlimited=credits == "unlimited",
+        )
+
+    async def webhook(request: Request) -> Any:
+        key = request.headers.get("x-api-key")
+        if not key:
+            raise AdminError("x-api-key: the webhook is set for the key in this header")
+        data = await body(request)
+        return admin.set_webhook(key, data.get("url"), data.get("secret"))
+
+    async def deliveries(request: Request) -> Any:
+        return admin.deliveries(request.headers.get("x-api-key"))
+
+    async def media(request: Request) -> Any:
+        if request.headers.get("content-type", "").startswith("multipart/form-data"):
+            form = await request.form()
+            upload = form.get("file")
+            url = form.get("url")
+            if not isinstance(url, str) or upload is None or isinstance(upload, str):
+                raise AdminError("multipart: fields 'url' and 'file' are required")
+            return admin.register_media(url, data=await upload.read())
+        data = await body(request)
+        return admin.register_media(
+            str(data.get("url", "")), duration_seconds=data.get("durationSeconds")
+        )
+
+    async def requests(request: Request) -> Any:
+        since = request.query_params.get("since", "0")
+        return admin.requests(int(since) if since.isdigit() else 0)
+
+    async def ledger(request: Request) -> Any:
+        return admin.ledger(request.query_params.get("key"))
+
+    async def spec(request: Request) -> Any:
+        return PlainTextResponse(data_text("mock-admin.yaml"), media_type="application/yaml")
+
+    return [
+        Route("/_mock/clock", wrap(clock), methods=["GET", "POST"]),
+        Route("/_mock/reset", wrap(reset), methods=["POST"]),
+        Route("/_mock/rate-limit", wrap(rate_limit), methods=["PUT"]),
+        Route("/_mock/faults", wrap(faults), methods=["POST", "DELETE"]),
+        Route("/_mock/http-faults", wrap(http_faults), methods=["POST", "DELETE"]),
+        Route("/_mock/keys/{key}", wrap(keys), methods=["GET", "PUT"]),
+        Route("/_mock/webhook", wrap(webhook), methods=["PUT"]),
+        Route("/_mock/webhook/deliveries", wrap(deliveries), methods=["GET"]),
+        Route("/_mock/media", wrap(media), methods=["POST"]),
+        Route("/_mock/requests", wrap(requests), methods=["GET"]),
+        Route("/_mock/ledger", wrap(ledger), methods=["GET"]),
+        Route("/_mock/openapi.yaml", wrap(spec), methods=["GET"]),
+    ]
+
+
+def _number(value: Any, field: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise AdminError(f"{field}: must be a number")
+    return float(value)
+
+
+def _kwargs(data: dict[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]:
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise AdminError(f"unknown fields: {', '.join(sorted(unknown))}")
+    return data

@@ -1,0 +1,153 @@
+"""``build_app(state)``: the mock as a Starlette ASGI app.
+
+Public routes come from ``routes.PUBLIC_ROUTES`` and run through ``endpoint.public``;
+downloads through signed links live under ``/files/``; test controls under ``/_mock/``
+(unless ``admin=False``). Under a real clock a background ticker applies due state
+changes and sends webhooks; under a manual clock nothing moves until the clock does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from audioshake_kit.spec import data_text
+
+from .admin import MockAdmin
+from .admin.routes import admin_routes
+from .endpoint import JSONResponse, public
+from .errors import error_body
+from .routes import PUBLIC_ROUTES
+from .routes.common import Operations
+from .routes.files import download
+from .state import MockConfig, MockState
+
+__all__ = ["build_app"]
+
+TICK_INTERVAL_S = 0.05
+
+
+def build_app(state: MockState | None = None, *, config: MockConfig | None = None) -> Starlette:
+    state = state or MockState(config)
+    routes = [_route(state, path, ops) for path, ops in PUBLIC_ROUTES]
+    routes.append(Route("/files/{rest:path}", _bind(state, download), methods=["GET", "HEAD"]))
+    routes.append(Route("/openapi.yaml", _spec, methods=["GET"]))
+    if state.config.admin:
+        routes += admin_routes(MockAdmin(state))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        ticker = None
+        if state.clock.mode == "real":
+            ticker = asyncio.create_task(_ticker(state))
+        try:
+            yield
+        finally:
+            if ticker is not None:
+                ticker.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await ticker
+
+    app = Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(RequestIdMiddleware, state=state),
+            Middleware(
+                CORSMiddleware,
+                allow_origins=state.config.cors_origins,
+                allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+                allow_headers=["*"],
+                expose_headers=[
+                    "X-Request-Id",
+                    "Retry-After",
+                    "X-RateLimit-Limit",
+                    "X-RateLimit-Remaining",
+                    "X-RateLimit-Reset",
+                ],
+            ),
+        ],
+        exception_handlers={HTTPException: _http_error},
+        lifespan=lifespan,
+    )
+    app.state.mock = state
+    return app
+
+
+class RequestIdMiddleware:
+    """Stamps ``X-Request-Id`` on answers no handler stamped (CORS preflights), so
+    every response carries one."""
+
+    def __init__(self, app: ASGIApp, state: MockState) -> None:
+        self.app, self.state = app, state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def stamped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if "x-request-id" not in headers:
+                    headers["X-Request-Id"] = self.state.next_request_id()
+            await send(message)
+
+        await self.app(scope, receive, stamped)
+
+
+def _route(state: MockState, path: str, ops: Operations) -> Route:
+    handlers = {method: public(state, op_id, fn) for method, (op_id, fn) in ops.items()}
+
+    async def dispatch(request: Request) -> Response:
+        # Starlette adds HEAD to every GET route (and to Allow): answer it as GET.
+        method = "GET" if request.method == "HEAD" else request.method
+        return await handlers[method](request)
+
+    return Route(path, dispatch, methods=list(handlers))
+
+
+def _bind(
+    state: MockState, fn: Callable[[MockState, Request], Awaitable[Response]]
+) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        return await fn(state, request)
+
+    return endpoint
+
+
+async def _spec(request: Request) -> Response:
+    return PlainTextResponse(data_text("audioshake.yaml"), media_type="application/yaml")
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    state: MockState = request.app.state.mock
+    message = {
+        404: f"no route for {request.url.path}",
+        405: f"{request.method} is not allowed here",
+    }
+    body = error_body(exc.status_code, message.get(exc.status_code, str(exc.detail)))
+    response = JSONResponse(body, exc.status_code, dict(exc.headers or {}))
+    response.headers["X-Request-Id"] = state.next_request_id()
+    return response
+
+
+async def _ticker(state: MockState) -> None:
+    """Real clock: apply due changes and send webhooks in the background."""
+    import httpx
+
+    async with httpx.AsyncClient(transport=state.webhook_async_transport) as client:
+        while True:
+            await state.run_due_async(client)
+            await asyncio.sleep(TICK_INTERVAL_S)

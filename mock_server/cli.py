@@ -1,0 +1,109 @@
+"""``audioshake-mock serve``: the mock on uvicorn."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from .scenario import ScenarioError, apply_scenario, load_scenario
+from .state import MockConfig, MockState
+
+app = typer.Typer(add_completion=False, help="A stateful offline mock of the AudioShake API.")
+
+
+@app.callback()
+def main() -> None:
+    """A stateful offline mock of the AudioShake Tasks API."""
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port (0: any free port).")] = 8000,
+    clock: Annotated[str, typer.Option(help="real (wall time × speed) or manual.")] = "real",
+    speed: Annotated[float, typer.Option(help="Real clock speed factor.")] = 1.0,
+    seed: Annotated[int, typer.Option(help="Seed of the mock's RNG.")] = 0,
+    rate_limit: Annotated[
+        str, typer.Option(help="Requests per rolling second per key, or off.")
+    ] = "60",
+    api_key: Annotated[
+        list[str] | None, typer.Option("--api-key", help="Accept only these keys (repeatable).")
+    ] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Where files go (default: temp dir).")
+    ] = None,
+    scenario: Annotated[Path | None, typer.Option(help="YAML scenario to load.")] = None,
+    no_admin: Annotated[bool, typer.Option("--no-admin", help="Turn off /_mock/ routes.")] = False,
+    cors_origin: Annotated[
+        list[str] | None, typer.Option("--cors-origin", help="Allowed CORS origins (default *).")
+    ] = None,
+) -> None:
+    """Serve the mock over HTTP until Ctrl-C or SIGTERM."""
+    from .app import build_app
+
+    if clock not in ("real", "manual"):
+        raise typer.BadParameter("must be real or manual", param_hint="--clock")
+    if rate_limit != "off" and not rate_limit.isdigit():
+        raise typer.BadParameter("must be a number or off", param_hint="--rate-limit")
+    config = MockConfig(
+        clock=clock,  # type: ignore[arg-type]
+        speed=speed,
+        seed=seed,
+        rate_limit=None if rate_limit == "off" else int(rate_limit),
+        api_keys=list(api_key or []),
+        data_dir=data_dir,
+        admin=not no_admin,
+        cors_origins=list(cor_origin) if (cor_origin := cors_origin) else ["*"],
+    )
+    loaded = None
+    if scenario is not None:
+        try:
+            loaded = load_scenario(scenario)
+        except ScenarioError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+        loaded.configure(config)
+    if data_dir is not None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    import socket
+
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        typer.echo(f"error: cannot bind {host}:{port}: {exc.strerror}", err=True)
+        raise typer.Exit(2) from None
+    bound = sock.getsockname()[1]
+    config.public_base_url = f"http://{host}:{bound}"
+    state = MockState(config)
+    if loaded is not None:
+        from .admin import MockAdmin
+
+        try:
+            apply_scenario(loaded, MockAdmin(state))
+        except ValueError as exc:
+            typer.echo(f"error: {scenario}: {exc}", err=True)
+            raise typer.Exit(2) from None
+    typer.echo(
+        f"audioshake-mock serving on {config.public_base_url} (clock {clock}, "
+        f"rate limit {rate_limit}, data dir {state.data_dir})",
+        err=False,
+    )
+    server = uvicorn.Server(
+        uvicorn.Config(
+            build_app(state),
+            log_level="warning",
+            access_log=False,
+            lifespan="on",
+            timeout_graceful_shutdown=5,
+        )
+    )
+    try:
+        server.run(sockets=[sock])
+    finally:
+        state.close()
+        typer.echo("audioshake-mock stopped")

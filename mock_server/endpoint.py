@@ -1,0 +1,146 @@
+"""The pipeline every public request goes through, in the contract's order:
+
+request id → due state changes → 401 → 429 → HTTP faults (before) → handler
+(413/415 → 400 → 403 → 404 → 402 inside) → HTTP faults (after) → headers → journal →
+(test mode) response checked against the spec.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from .errors import MockError, error_body
+from .faults import HttpFault
+from .ratelimit import Decision
+from .records import Tenant
+from .state import MockState
+
+__all__ = ["ConnectionDropped", "Handler", "JSONResponse", "public"]
+
+Handler = Callable[[MockState, Request, Tenant], Awaitable[Any]]
+
+
+class ConnectionDropped(httpx.RemoteProtocolError):
+    """Raised inside the app after the response started: the connection is cut.
+
+    Over a socket uvicorn closes the connection; in process the httpx transport
+    re-raises it, and as an ``httpx.RemoteProtocolError`` a client sees what it would
+    see on the wire."""
+
+
+class JSONResponse(Response):
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+class InjectedResponse(JSONResponse):
+    """An HTTP fault's status answer: deliberately outside the spec, so never checked."""
+
+
+class DroppedResponse(Response):
+    """Starts a response, then breaks the connection (a server sees a reset)."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=200)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        raise ConnectionDropped("mock: connection dropped (HTTP fault)")
+
+
+def public(
+    state: MockState, op_id: str, handler: Handler
+) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        rid = state.next_request_id()
+        key = request.headers.get("x-api-key")
+        decision: Decision | None = None
+        try:
+            state.tick()
+            with state.lock:
+                tenant = state.store.authenticate(key, state.now())
+                decision = state.limiter.check(tenant.key, state.clock.window_time())
+            if decision is not None and not decision.allowed:
+                raise MockError(
+                    429,
+                    f"rate limit of {decision.limit} requests per second exceeded",
+                    {"Retry-After": str(decision.retry_after)},
+                )
+            fault = _fault(state, request, key, "before")
+            if fault is not None:
+                response = await _apply(fault)
+                if response is not None:
+                    return _finish(state, request, op_id, response, rid, decision, key)
+            result = await handler(state, request, tenant)
+            response = result if isinstance(result, Response) else JSONResponse(result)
+            fault = _fault(state, request, key, "after")
+            if fault is not None:
+                faulted = await _apply(fault)
+                if faulted is not None:
+                    response = faulted
+        except MockError as exc:
+            response = JSONResponse(error_body(exc.status, exc.message), exc.status, exc.headers)
+        return _finish(state, request, op_id, response, rid, decision, key)
+
+    return endpoint
+
+
+def _fault(state: MockState, request: Request, key: str | None, when: str) -> HttpFault | None:
+    if not state.faults.http_faults:
+        return None
+    with state.lock:
+        return state.faults.http_fault(request.method, request.url.path, key, when)
+
+
+async def _apply(fault: HttpFault) -> Response | None:
+    if fault.latency_ms:
+        await asyncio.sleep(fault.latency_ms / 1000)
+    if fault.drop:
+        return DroppedResponse()
+    if fault.status is not None:
+        return InjectedResponse(error_body(fault.status, "injected fault"), fault.status)
+    return None
+
+
+def _finish(
+    state: MockState,
+    request: Request,
+    op_id: str,
+    response: Response,
+    rid: str,
+    decision: Decision | None,
+    key: str | None,
+) -> Response:
+    response.headers["X-Request-Id"] = rid
+    if decision is not None:
+        response.headers["X-RateLimit-Limit"] = str(decision.limit)
+        response.headers["X-RateLimit-Remaining"] = str(decision.remaining)
+        response.headers["X-RateLimit-Reset"] = str(decision.reset)
+    with state.lock:
+        state.record(
+            {
+                "time": state.now(),
+                "method": request.method,
+                "path": request.url.path,
+                "query": str(request.url.query),
+                "operationId": op_id,
+                "status": response.status_code,
+                "key": key,
+                "requestId": rid,
+            }
+        )
+    if state.config.validate_responses and not isinstance(
+        response, DroppedResponse | InjectedResponse
+    ):
+        state.validators.response(op_id, response.status_code, orjson.loads(response.body))
+    return response

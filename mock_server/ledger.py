@@ -1,0 +1,112 @@
+"""The credit ledger: reservations at create, settlement as targets end, statistics.
+
+Every movement of credits is one entry, so the ledger explains any balance. Rules of
+price come from ``audioshake_kit.billing``; this module only books them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from .records import Target, Task, Tenant
+
+__all__ = ["Ledger", "LedgerEntry"]
+
+Kind = Literal["grant", "reserve", "charge", "release"]
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    seq: int
+    time: float
+    key: str
+    client_id: str
+    kind: Kind
+    credits: float
+    task_id: str | None = None
+    target_id: str | None = None
+    model: str | None = None
+    variant: str | None = None
+    minutes: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Ledger:
+    def __init__(self) -> None:
+        self.entries: list[LedgerEntry] = []
+
+    def _book(self, **kw: Any) -> None:
+        self.entries.append(LedgerEntry(seq=len(self.entries) + 1, **kw))
+
+    def grant(self, tenant: Tenant, credits: float | None, now: float) -> None:
+        """Set a balance (None: unlimited)."""
+        tenant.credits = credits
+        self._book(
+            time=now,
+            key=tenant.key,
+            client_id=tenant.client_id,
+            kind="grant",
+            credits=credits if credits is not None else 0.0,
+        )
+
+    def reserve(self, tenant: Tenant, task: Task, now: float) -> None:
+        """Hold each target's estimate; the caller has checked the balance covers it."""
+        for t in task.targets:
+            estimate = t.estimate
+            tenant.reserved += estimate
+            self._book(
+                time=now,
+                key=tenant.key,
+                client_id=tenant.client_id,
+                kind="reserve",
+                credits=estimate,
+                task_id=task.id,
+                target_id=t.id,
+                model=t.model,
+                variant=t.variant,
+                minutes=t.minutes,
+            )
+
+    def settle(self, tenant: Tenant, task: Task, target: Target, now: float) -> None:
+        """Release the target's hold; charge its real cost (0 for an errored target)."""
+        tenant.reserved = max(0.0, round(tenant.reserved - target.estimate, 4))
+        cost = target.cost or 0.0
+        kind: Kind = "charge" if target.status == "completed" else "release"
+        if tenant.credits is not None:
+            tenant.credits = round(tenant.credits - cost, 4)
+        self._book(
+            time=now,
+            key=tenant.key,
+            client_id=tenant.client_id,
+            kind=kind,
+            credits=cost,
+            task_id=task.id,
+            target_id=target.id,
+            model=target.model,
+            variant=target.variant,
+            minutes=target.minutes if kind == "charge" else 0,
+        )
+
+    def charges(self, client_id: str) -> list[LedgerEntry]:
+        return [e for e in self.entries if e.client_id == client_id and e.kind == "charge"]
+
+    def statistics(self, client_id: str, name: str) -> list[dict[str, Any]]:
+        """``usage`` per month or ``distribution`` per model, from charged targets."""
+        groups: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for e in self.charges(client_id):
+            if name == "usage":
+                group = datetime.fromtimestamp(e.time, UTC).strftime("%Y-%m")
+            else:
+                group = e.model or ""
+            groups[group][0] += 1
+            groups[group][1] += e.minutes
+        field = "month" if name == "usage" else "model"
+        return [
+            {field: g, "totalTargets": n, "totalMinutes": str(minutes)}
+            for g, (n, minutes) in sorted(groups.items())
+        ]

@@ -1,0 +1,62 @@
+"""Signed download links (outputs and uploaded sources). Not API calls: no key, not
+rate limited, not journaled. 403 when expired, tampered or gone; ``Range`` → 206."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+
+from ..endpoint import JSONResponse
+from ..errors import MockError, error_body
+from ..state import MockState
+
+
+async def download(state: MockState, request: Request) -> Response:
+    rid = state.next_request_id()
+    try:
+        response = await _download(state, request)
+    except MockError as exc:
+        response = JSONResponse(error_body(exc.status, exc.message), exc.status)
+    response.headers["X-Request-Id"] = rid
+    return response
+
+
+async def _download(state: MockState, request: Request) -> Response:
+    state.tick()
+    q = request.query_params
+    path = request.url.path
+    problem = state.signer.check(
+        q.get("client", ""), path, q.get("expires", ""), q.get("sig", ""), state.now()
+    )
+    if problem is not None:
+        raise MockError(403, problem)
+    parts = path.split("/")[2:]  # ["outputs", client, task, target, file] or ["assets", client, id]
+    with state.lock:
+        if parts[0] == "assets" and len(parts) == 3:
+            tenant = _tenant(state, parts[1])
+            asset = tenant.assets.get(parts[2]) if tenant else None
+            if asset is None:
+                raise MockError(403, "asset expired")
+            return FileResponse(asset.path, filename=asset.name)
+        if parts[0] != "outputs" or len(parts) != 5:
+            raise MockError(403, "invalid link")
+        _, client_id, task_id, target_id, filename = parts
+        task = state.store.tasks_by_id.get(task_id)
+        if task is None or task.client_id != client_id:
+            raise MockError(403, "invalid link")
+        if task.outputs_expired:
+            raise MockError(403, "output expired (outputs are kept 72 h after the task completes)")
+        target = next((t for t in task.targets if t.id == target_id), None)
+        output = next(
+            (o for o in (target.outputs if target else []) if f"{o.name}.{o.format}" == filename),
+            None,
+        )
+        if target is None or output is None or target.status != "completed":
+            raise MockError(403, "invalid link")
+    out_dir = await run_in_threadpool(state.outputs.ensure, task, target)
+    return FileResponse(out_dir / filename, media_type=output.mime)
+
+
+def _tenant(state: MockState, client_id: str):  # type: ignore[no-untyped-def]
+    return next((t for t in state.store.tenants.values() if t.client_id == client_id), None)

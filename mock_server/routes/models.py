@@ -1,0 +1,50 @@
+"""GET /models: the catalog as the account sees it (gated models omit pricing)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+
+from audioshake_kit.catalog import Catalog, ModelSpec
+
+from ..records import Tenant
+from ..state import MockState
+
+
+async def list_(state: MockState, request: Request, tenant: Tenant) -> dict[str, Any]:
+    return models_json(state.catalog, frozenset(tenant.enabled_models))
+
+
+def models_json(catalog: Catalog, enabled: frozenset[str]) -> dict[str, Any]:
+    return {"models": [model_json(m, m.id in enabled) for m in catalog]}
+
+
+def model_json(m: ModelSpec, enabled: bool) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": m.id,
+        "name": m.name,
+        "category": m.category,
+        "description": m.description,
+        "access": "request_access" if m.gated and not enabled else "enabled",
+        "inputs": [dict(i) for i in m.inputs],
+        "outputFormats": list(m.output_formats),
+        "supportsResidual": m.residual,
+    }
+    if data["access"] == "enabled":
+        data["creditsPerMinute"] = m.credits_per_minute
+    if m.max_input_duration_seconds is not None:
+        data["limits"] = {"maxInputDurationSeconds": m.max_input_duration_seconds}
+    if m.supported_languages:
+        data["supportedLanguages"] = list(m.supported_languages)
+    if m.variants:
+        data["variants"] = [
+            {
+                "id": v.id,
+                "description": v.description,
+                **({"creditsPerMinute": v.credits_per_minute} if v.credits_per_minute else {}),
+                **({"default": True} if v.default else {}),
+            }
+            for v in m.variants
+        ]
+    return data

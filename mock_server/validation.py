@@ -1,0 +1,107 @@
+"""Request (and, in test mode, response) validation against the OpenAPI spec, with
+validators compiled once at start-up. Messages name the field: ``targets[0].formats[0]: …``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import jsonschema
+from jsonschema.exceptions import best_match
+
+from .errors import MockError
+
+__all__ = ["SpecValidators", "field_path"]
+
+
+def field_path(path: Any) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+class SpecValidators:
+    """Per operation: a body validator, query parameter schemas and response validators."""
+
+    def __init__(self, spec: Mapping[str, Any]) -> None:
+        self._components = spec["components"]
+        self.bodies: dict[str, jsonschema.Draft202012Validator] = {}
+        self.params: dict[str, list[dict[str, Any]]] = {}
+        self.responses: dict[tuple[str, int], jsonschema.Draft202012Validator] = {}
+        for item in spec["paths"].values():
+            for op in item.values():
+                op_id = op["operationId"]
+                self.params[op_id] = [self._resolve(p) for p in op.get("parameters", [])]
+                content = op.get("requestBody", {}).get("content", {})
+                if "application/json" in content:
+                    self.bodies[op_id] = self._compile(content["application/json"]["schema"])
+                for code, resp in op["responses"].items():
+                    body = self._resolve(resp).get("content", {}).get("application/json")
+                    if body:
+                        self.responses[(op_id, int(code))] = self._compile(body["schema"])
+
+    def _compile(self, schema: Mapping[str, Any]) -> jsonschema.Draft202012Validator:
+        full = {**schema, "components": self._components}
+        return jsonschema.Draft202012Validator(
+            full, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+        )
+
+    def _resolve(self, node: Mapping[str, Any]) -> dict[str, Any]:
+        while "$ref" in node:
+            _, _, section, name = node["$ref"].split("/")
+            node = self._components[section][name]
+        return dict(node)
+
+    def body(self, op_id: str, data: Any) -> None:
+        """400 naming the first field that breaks the schema."""
+        validator = self.bodies[op_id]
+        error = best_match(validator.iter_errors(data))
+        if error is None:
+            return
+        where = field_path(error.absolute_path)
+        if not where and error.validator in ("allOf", "anyOf", "not"):
+            raise MockError(400, "url/assetId: provide exactly one source, url or assetId")
+        if error.validator == "required" and isinstance(error.instance, dict):
+            missing = next((f for f in error.validator_value if f not in error.instance), None)
+            where = f"{where}.{missing}" if where else str(missing)
+            raise MockError(400, f"{where}: required")
+        raise MockError(400, f"{where or 'body'}: {error.message}")
+
+    def query(self, op_id: str, query: Mapping[str, str]) -> dict[str, Any]:
+        """Parsed, checked query parameters with defaults; unknown ones are ignored."""
+        out: dict[str, Any] = {}
+        if "" in query:
+            raise MockError(400, "query: a parameter has an empty name")
+        for p in self.params.get(op_id, []):
+            if p["in"] != "query":
+                continue
+            name, schema = p["name"], p["schema"]
+            raw = query.get(name)
+            if raw is None:
+                if p.get("required") and "default" not in schema:
+                    raise MockError(400, f"{name}: required query parameter")
+                out[name] = schema.get("default")
+                continue
+            value: Any = raw
+            if schema.get("type") == "integer":
+                try:
+                    value = int(raw)
+                except ValueError:
+                    raise MockError(400, f"{name}: must be an integer, got {raw!r}") from None
+            error = best_match(jsonschema.Draft202012Validator(schema).iter_errors(value))
+            if error is not None:
+                raise MockError(400, f"{name}: {error.message}")
+            out[name] = value
+        return out
+
+    def response(self, op_id: str, status: int, data: Any) -> None:
+        """Raise AssertionError when a response breaks the spec (test mode)."""
+        validator = self.responses.get((op_id, status))
+        if validator is None:
+            raise AssertionError(f"{op_id}: status {status} is not documented in the spec")
+        error = best_match(validator.iter_errors(data))
+        if error is not None:
+            where = field_path(error.absolute_path) or "body"
+            raise AssertionError(f"{op_id} {status} breaks the spec at {where}: {error.message}")
