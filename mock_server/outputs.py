@@ -4,8 +4,8 @@ from the task's input by ``render``; kept until the task's retention ends."""
 from __future__ import annotations
 
 import threading
-from typing import Any, cast
 from pathlib import Path
+from typing import Any, cast
 
 from .records import MediaSource, Target, Task
 from .render import AudioPart, render_audio, render_text

@@ -4,6 +4,7 @@ on a non-2xx answer or none; every attempt in the delivery log."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable
 
@@ -80,7 +81,9 @@ def test_the_signature_fails_for_a_changed_body_or_a_wrong_secret(
     run(mock, url_body(5, target("vocals")))
     (request,) = receiver.requests
     header = request.headers[SIGNATURE_HEADER]
-    assert verify_and_parse(request.content, header, SECRET, now=mock.now).targets[0].model == "vocals"
+    assert (
+        verify_and_parse(request.content, header, SECRET, now=mock.now).targets[0].model == "vocals"
+    )
     with pytest.raises(WebhookSignatureError):
         verify(request.content.replace(b"vocals", b"VOCALS"), header, SECRET, now=mock.now)
     with pytest.raises(WebhookSignatureError):
@@ -144,7 +147,7 @@ def test_no_answer_is_retried_with_growing_delays(mock: InProcessMock) -> None:
     assert statuses == [None, None, None, 204]
     assert all(a["error"] for a in delivery["attempts"][:3])
     times = [a["at"] for a in delivery["attempts"]]
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert gaps == sorted(gaps) and gaps[0] < gaps[-1]
 
 
