@@ -46,5 +46,9 @@ test: setup lint typecheck check-generated
 test-deep: setup
 	AUDIOSHAKE_TEST_PROFILE=deep $(BIN)/pytest -q
 
+# The main job: the bundled mock serves a real separation through the facade's CLI.
+demo: setup
+	$(BIN)/python scripts/demo.py
+
 clean:
 	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache

@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Literal
@@ -106,20 +107,22 @@ def _adts_frame_len(h: bytes) -> int | None:
     return length if length >= 7 else None
 
 
-def _frames_chain(head: bytes, frame_len: Any) -> bool:
-    """True when ``head`` starts with a frame whose successor (if in ``head``) is one too."""
+def _frames_chain(head: bytes, frame_len: Callable[[bytes], int | None]) -> bool:
+    """True when ``head`` starts with a frame that the next frame follows (or ends
+    the file, or runs past the sniffed bytes)."""
     first = frame_len(head)
     if first is None:
         return False
-    nxt = head[first : first + 8]
-    return len(nxt) < 7 or frame_len(nxt) is not None
+    if len(head) >= first + 7:
+        return frame_len(head[first : first + 8]) is not None
+    return len(head) >= SNIFF_BYTES or len(head) == first
 
 
 def _sniff_text(head: bytes) -> str | None:
     if head.startswith(codecs.BOM_UTF8):
         head = head[len(codecs.BOM_UTF8) :]
-    try:  # not final: ``head`` may end inside a multi-byte character
-        text = codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    try:  # a full window may end inside a multi-byte character; a shorter one is the file
+        text = codecs.getincrementaldecoder("utf-8")().decode(head, final=len(head) < SNIFF_BYTES)
     except UnicodeDecodeError:
         return None
     if not text.strip() or any(c < " " and c not in "\t\n\r\f\v" for c in text):
@@ -186,7 +189,7 @@ def probe(path: str | os.PathLike[str]) -> MediaInfo:
         stream = container.streams.audio[0]
         # ADTS and mp3 without a VBR tag have only a bitrate estimate of their duration.
         trusted = fmt != "aac" and (fmt != "mp3" or any(t in head for t in _VBR_TAGS))
-        duration = _duration(container, stream, fmt, trusted)
+        duration = _duration(path, container, stream, fmt, trusted)
         channels, rate = stream.codec_context.channels, stream.codec_context.sample_rate
     if fmt in ("mp4", "m4a"):
         fmt = "mp4" if video else "m4a"
@@ -213,37 +216,37 @@ def _id3_size(head: bytes) -> int:
     return 10 + size + (10 if head[5] & 0x10 else 0)
 
 
-def _duration(container: Any, stream: Any, fmt: str, trusted: bool) -> float:
+def _duration(
+    path: str | os.PathLike[str], container: Any, stream: Any, fmt: str, trusted: bool
+) -> float:
     """Stream duration (if ``trusted``), else the sum of packet durations, else the
-    number of decoded samples."""
+    number of decoded samples. The first frame is always decoded: a stream must be real."""
     if stream.codec_context is None or not stream.codec_context.sample_rate:
         raise MediaError(NOT_DECODABLE, f"media could not be decoded: {fmt}: unknown codec")
-    rate = stream.codec_context.sample_rate
-    packets = container.demux(stream)
-    samples = decoded = 0
     exact = trusted and stream.duration is not None and stream.time_base is not None
+    ticks = decoded = 0
+    untimed = stream.time_base is None
     try:
-        for packet in packets:  # decode until a first frame: proves the stream is real
+        for packet in container.demux(stream):
             if not decoded:
-                decoded += sum(f.samples for f in packet.decode())
-            if packet.duration and packet.time_base is not None:
-                samples += packet.duration * packet.time_base * rate
+                decoded = sum(f.samples for f in packet.decode())
             if decoded and exact:
                 break
-    except Exception as exc:
+            ticks += packet.duration or 0
+            untimed = untimed or bool(packet.size and not packet.duration)
+        if decoded and not exact and (untimed or not ticks):  # count every sample
+            with av.open(os.fspath(path)) as again:
+                decoded = sum(f.samples for f in again.decode(again.streams.audio[0]))
+    except av.error.FFmpegError as exc:
         raise MediaError(NOT_DECODABLE, f"media could not be decoded: {fmt}: {exc}") from None
     if not decoded:
         raise MediaError(NOT_DECODABLE, f"media could not be decoded: {fmt}: no audio frames")
     if exact:
         seconds = Fraction(stream.duration) * stream.time_base
-    elif samples:
-        seconds = Fraction(samples) / rate
-    else:  # no timing in the packets: count every decoded sample
-        for frame in container.decode(stream):
-            decoded += frame.samples
-        seconds = Fraction(decoded, rate)
-    if seconds <= 0:
-        raise MediaError(NOT_DECODABLE, f"media could not be decoded: {fmt}: empty stream")
+    elif not untimed and ticks:
+        seconds = Fraction(ticks) * stream.time_base
+    else:
+        seconds = Fraction(decoded, stream.codec_context.sample_rate)
     return float(seconds)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 from typing import Annotated
 
@@ -77,6 +78,7 @@ def serve(
     except OSError as exc:
         typer.echo(f"error: cannot bind {host}:{port}: {exc.strerror}", err=True)
         raise typer.Exit(2) from None
+    sock.listen(2048)  # connections queue from now on: the URL printed below works at once
     bound = sock.getsockname()[1]
     config.public_base_url = f"http://{host}:{bound}"
     state = MockState(config)
@@ -102,6 +104,10 @@ def serve(
             timeout_graceful_shutdown=5,
         )
     )
+    # uvicorn re-raises SIGINT/SIGTERM once it has shut down gracefully; with the default
+    # handlers that would kill the process before the data dir is cleaned up below.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: None)
     try:
         server.run(sockets=[sock])
     finally:

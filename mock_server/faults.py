@@ -81,6 +81,9 @@ class FaultBook:
 
     def add_target_fault(self, **kw: Any) -> TargetFault:
         rule = TargetFault(id=self._id(), **kw)
+        _check_types(rule, model=str, code=int, message=str, key=(str, type(None)))
+        if not isinstance(rule.probability, int | float) or isinstance(rule.probability, bool):
+            raise ValueError("probability: must be a number")
         if not 0.0 <= rule.probability <= 1.0:
             raise ValueError("probability must be within 0..1")
         self.target_faults.append(rule)
@@ -88,6 +91,18 @@ class FaultBook:
 
     def add_http_fault(self, **kw: Any) -> HttpFault:
         rule = HttpFault(id=self._id(), **kw)
+        _check_types(
+            rule,
+            method=str,
+            path=str,
+            status=(int, type(None)),
+            latency_ms=int,
+            drop=bool,
+            times=(int, type(None)),
+            key=(str, type(None)),
+        )
+        if rule.status is not None and not 100 <= rule.status <= 599:
+            raise ValueError("status: must be an HTTP status (100..599)")
         if rule.status is None and not rule.drop and not rule.latency_ms:
             raise ValueError("an HTTP fault needs status, drop or latencyMs")
         if rule.when not in ("before", "after"):
@@ -115,3 +130,12 @@ class FaultBook:
                     rule.times -= 1
                 return rule
         return None
+
+
+def _check_types(rule: Any, **types: Any) -> None:
+    """A bad rule is refused when added, not when it breaks a response later."""
+    for name, kind in types.items():
+        value = getattr(rule, name)
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        if (isinstance(value, bool) and bool not in kinds) or not isinstance(value, kinds):
+            raise ValueError(f"{name}: {value!r} has the wrong type")

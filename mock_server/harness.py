@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio.from_thread
 import httpx
@@ -24,6 +24,9 @@ from .app import build_app
 from .scenario import apply_scenario, load_scenario
 from .state import MockConfig, MockState
 from .transport import ASGIPortalTransport
+
+if TYPE_CHECKING:
+    from audioshake_kit import AudioShake
 
 __all__ = ["DEFAULT_KEY", "InProcessMock", "MockHandle", "ServedMock"]
 
@@ -56,6 +59,18 @@ class MockHandle:
 
     def headers(self, key: str | None = None) -> dict[str, str]:
         return {"x-api-key": key or self.api_key}
+
+    def facade(self, **kwargs: Any) -> AudioShake:
+        """An ``audioshake_kit.AudioShake`` wired to this mock: its client, its clock,
+        and a ``sleep`` that moves mock time (so ``wait()`` finishes instantly)."""
+        from audioshake_kit import AudioShake
+
+        kwargs.setdefault("api_key", self.api_key)
+        kwargs.setdefault("base_url", self.base_url)
+        kwargs.setdefault("http_client", self.new_client(kwargs["api_key"]))
+        kwargs.setdefault("clock", self.now)
+        kwargs.setdefault("sleep", self.sleep)
+        return AudioShake(**kwargs)
 
     def new_client(self, key: str | None = None) -> httpx.Client:
         raise NotImplementedError

@@ -106,17 +106,24 @@ def _share(x: Int32s, want: NDArray[np.floating[Any]]) -> Int32s:
 
 
 class _BandSplit:
-    """[band, rest] by an FFT (overlap-save) FIR; aligned with the input (no delay)."""
+    """[band, rest] by an FFT (overlap-save) FIR, aligned with the input (no delay).
+
+    Works on a fixed grid of ``_HOP`` samples, so the result does not depend on how the
+    input arrives in blocks."""
 
     def __init__(self, key: str, rate: int, channels: int) -> None:
         self._h = np.fft.rfft(_fir(key, rate).astype(np.float32), _NFFT)
         self._hist = np.zeros((channels, _TAPS - 1), np.int16)
+        self._todo = np.zeros((channels, 0), np.int16)
         self._skip = _DELAY
 
-    def push(self, x: Int16s) -> list[Int16s]:
-        bands, rests = [], []
-        for i in range(0, x.shape[1], _HOP):
-            seg = np.concatenate([self._hist, x[:, i : i + _HOP]], axis=1)
+    def push(self, x: Int16s, *, last: bool = False) -> list[Int16s]:
+        self._todo = np.concatenate([self._todo, x], axis=1)
+        ready = self._todo.shape[1] if last else self._todo.shape[1] // _HOP * _HOP
+        empty = np.zeros((x.shape[0], 0), np.int16)
+        bands, rests = [empty], [empty]
+        for i in range(0, ready, _HOP):
+            seg = np.concatenate([self._hist, self._todo[:, i : min(i + _HOP, ready)]], axis=1)
             n = seg.shape[1] - (_TAPS - 1)
             self._hist = seg[:, n:]
             y = np.fft.irfft(np.fft.rfft(seg.astype(np.float32), _NFFT) * self._h, _NFFT)
@@ -127,18 +134,21 @@ class _BandSplit:
             band = _share(xs[:, skip:], y[:, skip:])
             bands.append(band.astype(np.int16))
             rests.append((xs[:, skip:] - band).astype(np.int16))
+        self._todo = self._todo[:, ready:]
         return [np.concatenate(bands, axis=1), np.concatenate(rests, axis=1)]
 
     def flush(self) -> list[Int16s]:
-        return self.push(np.zeros((self._hist.shape[0], _DELAY), np.int16))
+        return self.push(np.zeros((self._hist.shape[0], _DELAY), np.int16), last=True)
 
 
 class _SpeakerSplit:
-    """``count`` speakers taking turns (2.5 s each, 50 ms cross-fades); they sum to x."""
+    """``count`` speakers taking turns (0.25–2.5 s, short enough that each gets one,
+    with 50 ms cross-fades); they sum to the input."""
 
-    def __init__(self, key: str, count: int, rate: int, channels: int) -> None:
+    def __init__(self, key: str, count: int, rate: int, channels: int, total: int) -> None:
         self._n, self._pos, self._channels = count, 0, channels
-        self._turn, self._fade = int(rate * 2.5), max(1, int(rate * 0.05))
+        self._turn = int(min(2.5 * rate, max(0.25 * rate, total / (2 * count))))
+        self._fade = max(1, min(int(rate * 0.05), self._turn // 4))
         self._first = zlib.crc32(key.encode()) % count
 
     def push(self, x: Int16s) -> list[Int16s]:
@@ -161,11 +171,10 @@ class _SpeakerSplit:
         return [np.zeros((self._channels, 0), np.int16)] * self._n
 
 
-def _splitter(part: AudioPart, rate: int, channels: int) -> tuple[tuple[str, ...], Any]:
+def _splitter(part: AudioPart, rate: int, channels: int, total: int) -> tuple[tuple[str, ...], Any]:
     if part.role == "speaker":
-        return ("speakers", part.key, str(part.count)), _SpeakerSplit(
-            part.key, part.count, rate, channels
-        )
+        split = _SpeakerSplit(part.key, part.count, rate, channels, total)
+        return ("speakers", part.key, str(part.count)), split
     return ("band", part.key), _BandSplit(part.key, rate, channels)
 
 
@@ -183,7 +192,7 @@ def render_audio(
     splits: dict[tuple[str, ...], Any] = {}
     routes: list[tuple[tuple[str, ...], int]] = []
     for part in parts:
-        sid, split = _splitter(part, rate, info.channels)
+        sid, split = _splitter(part, rate, info.channels, total)
         splits.setdefault(sid, split)
         routes.append((sid, 1 if part.role == "residual" else part.index))
     with ExitStack() as stack:

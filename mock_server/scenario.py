@@ -65,7 +65,12 @@ def load_scenario(path: Path) -> Scenario:
     error = jsonschema.exceptions.best_match(validator.iter_errors(data))
     if error is not None:
         where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
-        line = _line_of(node, list(error.absolute_path))
+        path_to = list(error.absolute_path)
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            # point at the unexpected key itself, not at the mapping that holds it
+            allowed = set(error.schema.get("properties", {}))
+            path_to += [k for k in error.instance if k not in allowed][:1]
+        line = _line_of(node, path_to)
         raise ScenarioError(f"{path}:{line}: {where}: {error.message}")
     return Scenario(path, data)
 

@@ -52,6 +52,8 @@ def admin_routes(admin: MockAdmin) -> list[Route]:
         data = await body(request)
         if "advance" in data:
             seconds = _number(data["advance"], "advance")
+            if seconds < 0:
+                raise AdminError("advance: must be >= 0 seconds")
             with state.lock:
                 state.clock.advance(seconds)
             await state.run_due_async()

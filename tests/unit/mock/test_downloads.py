@@ -5,6 +5,7 @@ every read of the task), ``Range`` → 206, tampered or expired → 403; outputs
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
@@ -98,7 +99,9 @@ def test_a_link_expires_after_one_hour_and_a_fresh_read_gives_a_new_one(
     ],
     ids=["sig", "one-char", "expires", "client", "path", "unsigned"],
 )
-def test_a_tampered_link_is_403(mock: InProcessMock, done: dict, tamper) -> None:  # type: ignore[no-untyped-def]
+def test_a_tampered_link_is_403(
+    mock: InProcessMock, done: dict, tamper: Callable[[str], str]
+) -> None:
     link = link_of(done)
     assert mock.client.get(link).status_code == 200
     error(mock.client.get(tamper(link)), 403)

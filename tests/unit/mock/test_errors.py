@@ -405,3 +405,13 @@ def test_gated_model_is_403_until_enabled_for_the_key(mock: InProcessMock) -> No
 
     with mock.new_client("other-key") as other:
         error(other.post("/tasks", json=body), 403)  # enabled for one key only
+
+
+def test_test_mode_fails_loudly_on_a_response_that_breaks_the_spec(
+    mock: InProcessMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import mock_server.routes.models as models
+
+    monkeypatch.setattr(models, "models_json", lambda *a: {"models": [{"id": 1}]})
+    with pytest.raises(httpx.HTTPError, match="breaks the spec"):
+        mock.client.get("/models")

@@ -110,3 +110,19 @@ def test_take_at_the_bounds_is_accepted(mock: InProcessMock) -> None:
     create(mock.client, url_body(30, target("drums")))
     assert len(mock.client.get("/tasks?take=1").json()) == 1
     assert len(mock.client.get("/tasks?take=100").json()) == 1
+
+
+def test_metadata_and_write_destination_are_kept_as_given(mock: InProcessMock) -> None:
+    metadata = '{"job": 42, "note": "ünïcode ✓"}'
+    body = url_body(5, target("vocals")) | {
+        "metadata": metadata,
+        "writeDestination": "s3://bucket/prefix/",
+    }
+    task = create(mock.client, body)
+    assert task["metadata"] == metadata
+    assert task["writeDestination"] == "s3://bucket/prefix/"
+    mock.advance(60)
+    done = get_task(mock.client, task["id"])
+    assert done["metadata"] == metadata
+    # no S3 here: the outputs are still served by the mock itself
+    assert done["targets"][0]["output"][0]["link"].startswith(mock.base_url)

@@ -120,3 +120,16 @@ def test_real_clock_uses_wall_time_whatever_the_speed() -> None:
             assert r.status_code == 429
             assert time.monotonic() < deadline, "still limited 3 s after the burst"
             time.sleep(0.05)  # polling a condition with a deadline, not a fixed wait
+
+
+def test_every_keyed_answer_carries_the_rate_limit_headers(mock: InProcessMock) -> None:
+    answers = [
+        mock.client.get("/models"),
+        mock.client.get("/tasks/unknown"),
+        mock.client.post("/tasks", json={}),
+        mock.client.post("/assets", content=b"x", headers={"content-type": "text/plain"}),
+    ]
+    assert [r.status_code for r in answers] == [200, 404, 400, 415]
+    assert [r.headers["x-ratelimit-remaining"] for r in answers] == ["59", "58", "57", "56"]
+    assert all(r.headers["x-ratelimit-limit"] == "60" for r in answers)
+    assert all(float(r.headers["x-ratelimit-reset"]) == 1.0 for r in answers)

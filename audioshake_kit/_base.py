@@ -1,0 +1,362 @@
+"""Everything ``AudioShake`` and ``AsyncAudioShake`` share that does no network I/O:
+configuration, the checks made before anything is sent, request bodies, operations bound
+to the generated functions, estimates and results. The clients differ only where they
+send, sleep and touch files; the flows they drive are in ``_requests``, ``polling`` and
+``downloads``.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import httpx
+from audioshake_client.api.assets import list_assets, upload_asset
+from audioshake_client.api.models import list_models
+from audioshake_client.api.tasks import create_task, get_task, get_task_statistics, list_tasks
+from audioshake_client.client import AuthenticatedClient
+from audioshake_client.models import (
+    Asset,
+    CreateTaskRequest,
+    GetTaskStatisticsName,
+    ModelList,
+    TargetRequest,
+    Task,
+    UploadAssetBody,
+)
+from audioshake_client.types import File
+
+from ._requests import KnownIds, Op, aremember_response, remember_response
+from .billing import BillingTarget, billable_minutes, price_targets, round_credits
+from .catalog import Catalog, get_catalog
+from .errors import ConfigurationError, TaskFailedError, ValidationError
+from .polling import WaitPolicy
+from .ratelimit import RateLimiter
+from .rules import check_task_request
+from .targets import target_to_wire
+from .types import Estimate, TargetLike, TargetSpec, TaskResult
+
+__all__ = [
+    "API_KEY_ENV",
+    "API_KEY_HEADER",
+    "BASE_URL_ENV",
+    "DEFAULT_BASE_URL",
+    "DEFAULT_TIMEOUT",
+    "BaseClient",
+]
+
+API_KEY_ENV = "AUDIOSHAKE_API_KEY"
+BASE_URL_ENV = "AUDIOSHAKE_BASE_URL"
+API_KEY_HEADER = "x-api-key"
+DEFAULT_BASE_URL = "https://api.audioshake.ai"
+DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+
+MIME_TYPES = {
+    "wav": "audio/wav",
+    "aiff": "audio/aiff",
+    "flac": "audio/flac",
+    "mp3": "audio/mpeg",
+    "aac": "audio/aac",
+    "m4a": "audio/mp4",
+    "mp4": "video/mp4",
+    "mov": "video/quicktime",
+    "txt": "text/plain",
+    "json": "application/json",
+}
+
+
+def configure_http_client(
+    http: httpx.Client | httpx.AsyncClient, api_key: str, base_url: str | None
+) -> None:
+    """Point an httpx client at the API: set its ``x-api-key`` header and base URL (the
+    resolved one: argument, else the client's own, else the environment) and add one
+    response hook (``_requests.remember_response``). A client given by the user is
+    changed in place, so share one between facades only if they use the same key."""
+    http.headers[API_KEY_HEADER] = api_key
+    if base_url is not None:
+        http.base_url = httpx.URL(base_url)
+    hooks = http.event_hooks["response"]
+    hook = aremember_response if isinstance(http, httpx.AsyncClient) else remember_response
+    if hook not in hooks:
+        hooks.append(hook)
+
+
+@dataclass(frozen=True, slots=True)
+class UploadCheck:
+    """A file that passed the checks before upload."""
+
+    path: Path
+    size: int
+    format: str
+
+    @property
+    def mime_type(self) -> str:
+        return MIME_TYPES.get(self.format, "application/octet-stream")
+
+
+def _media() -> ModuleType:
+    # Imported lazily: media.py pulls in PyAV, which the rest of the facade does not need.
+    from . import media
+
+    return media
+
+
+class ProgressReader:
+    """A read-only file wrapper that reports ``on_progress(bytes_read, total)`` as httpx
+    reads it (and rewinds with it on a retry). It keeps ``fileno`` so httpx can send a
+    Content-Length; the file is never read whole."""
+
+    def __init__(
+        self, path: Path, size: int, on_progress: Callable[[int, int], object] | None
+    ) -> None:
+        self._file = path.open("rb")
+        self._size = size
+        self._on_progress = on_progress
+        self.name = path.name
+
+    def read(self, n: int = -1) -> bytes:
+        chunk = self._file.read(n)
+        if self._on_progress is not None and chunk:
+            self._on_progress(self._file.tell(), self._size)
+        return chunk
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        return self._file.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._file.tell()
+
+    def fileno(self) -> int:
+        return self._file.fileno()
+
+    def close(self) -> None:
+        self._file.close()
+
+
+class BaseClient:
+    """Configuration and I/O-free logic shared by both clients."""
+
+    def __init__(
+        self,
+        api_key: str | None,
+        *,
+        base_url: str | None,
+        http_client: httpx.Client | httpx.AsyncClient | None,
+        clock: Callable[[], float] | None,
+        rate_limit: int | RateLimiter | None,
+        max_retries: int,
+        rng: random.Random | None,
+        catalog: Catalog | None,
+        sleep: Callable[[float], None],
+        async_sleep: Callable[[float], Awaitable[None]],
+    ) -> None:
+        client_key = http_client.headers.get(API_KEY_HEADER) if http_client else None
+        key = api_key or client_key or os.environ.get(API_KEY_ENV)
+        if not key:
+            raise ConfigurationError(
+                f"no API key: pass api_key= or set the {API_KEY_ENV} environment variable"
+            )
+        client_url = str(http_client.base_url) if http_client is not None else ""
+        url = base_url or client_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
+        if httpx.URL(url).scheme not in ("http", "https") or not httpx.URL(url).host:
+            raise ConfigurationError(f"base URL must be an http(s) URL, got {url!r}")
+        self.api_key = key
+        self.base_url = url.rstrip("/")
+        self.max_retries = max_retries
+        self.catalog = catalog or get_catalog()
+        self._clock: Callable[[], float] = clock or time.time
+        self._rng = rng or random.Random()
+        self._known_tasks = KnownIds()
+        if isinstance(rate_limit, RateLimiter) or rate_limit is None:
+            self._limiter = rate_limit
+        else:
+            self._limiter = RateLimiter(
+                rate_limit, clock=self._clock, sleep=sleep, async_sleep=async_sleep
+            )
+        self._api = AuthenticatedClient(
+            base_url=self.base_url, token=key, prefix="", auth_header_name=API_KEY_HEADER
+        )
+
+    # -- checks before the network -------------------------------------------------------
+
+    def _target_wires(self, targets: Sequence[TargetLike] | TargetLike) -> list[dict[str, Any]]:
+        items: Sequence[Any]
+        if isinstance(targets, str | TargetSpec | TargetRequest | Mapping) or (
+            isinstance(targets, tuple) and _is_pair(targets)
+        ):
+            items = [targets]  # one target given on its own
+        elif isinstance(targets, Sequence):
+            items = targets
+        else:
+            raise ValidationError("expected a list of targets", field="targets")
+        return [target_to_wire(t, f"targets[{i}]", self.catalog) for i, t in enumerate(items)]
+
+    def _task_body(
+        self,
+        targets: Sequence[TargetLike] | TargetLike,
+        *,
+        asset_id: str | None,
+        url: str | None,
+        metadata: str | None,
+        callback_url: str | None,
+    ) -> tuple[dict[str, Any], CreateTaskRequest]:
+        """The wire body of ``POST /tasks`` and its generated model; raises
+        ``ValidationError`` naming the field for anything the service would refuse."""
+        body: dict[str, Any] = {"targets": self._target_wires(targets)}
+        for name, value, wire in (
+            ("asset_id", asset_id, "assetId"),
+            ("url", url, "url"),
+            ("metadata", metadata, "metadata"),
+            ("callback_url", callback_url, "callbackUrl"),
+        ):
+            if value is None:
+                continue
+            if not isinstance(value, str):
+                raise ValidationError(f"must be a string, got {type(value).__name__}", field=wire)
+            if not value and name != "metadata":
+                raise ValidationError("must not be empty", field=wire)
+            body[wire] = value
+        check_task_request(body, self.catalog)
+        for name in ("url", "callbackUrl"):
+            if name in body and not _is_web_url(body[name], https_only=name == "url"):
+                raise ValidationError(f"not a valid URL: {body[name]!r}", field=name)
+        return body, CreateTaskRequest.from_dict(body)
+
+    def _check_targets(self, targets: Sequence[TargetLike] | TargetLike) -> list[dict[str, Any]]:
+        """Validate targets alone (before an upload), with a placeholder source."""
+        body, _ = self._task_body(targets, asset_id="-", url=None, metadata=None, callback_url=None)
+        wires: list[dict[str, Any]] = body["targets"]
+        return wires
+
+    def _check_upload(self, path: str | os.PathLike[str]) -> UploadCheck:
+        p = Path(path)
+        if not p.exists():
+            raise ValidationError(f"no such file: {p}", field="path")
+        if not p.is_file():
+            raise ValidationError(f"not a regular file: {p}", field="path")
+        size = p.stat().st_size
+        limit = self.catalog.limits.max_upload_bytes
+        if size > limit:
+            raise ValidationError(
+                f"{p.name} is {size} bytes; uploads are limited to {limit} bytes",
+                field="path",
+            )
+        fmt = _media().sniff_file(p)
+        if fmt is None:
+            raise ValidationError(
+                f"{p.name}: content is not a supported type "
+                "(wav, aiff, flac, mp3, aac/m4a, mp4, mov; txt or json transcripts)",
+                field="path",
+            )
+        return UploadCheck(p, size, str(fmt))
+
+    def _estimate(
+        self, path_or_seconds: str | os.PathLike[str] | float, wires: list[dict[str, Any]]
+    ) -> Estimate:
+        if isinstance(path_or_seconds, int | float):
+            duration = float(path_or_seconds)
+            if duration < 0:
+                raise ValidationError("duration must not be negative", field="path_or_seconds")
+        else:
+            self._check_upload(path_or_seconds)
+            media = _media()
+            try:
+                duration = float(media.probe_duration(Path(path_or_seconds)))
+            except media.MediaError as exc:
+                raise ValidationError(f"cannot read the duration: {exc}", field="path") from exc
+        charges = price_targets(
+            [BillingTarget(w["model"], w.get("variant")) for w in wires], duration, self.catalog
+        )
+        total = round_credits(sum(c.credits for c in charges))
+        return Estimate(duration, billable_minutes(duration), tuple(charges), total)
+
+    @staticmethod
+    def _task_id(task_or_id: Task | TaskResult | str) -> str:
+        if isinstance(task_or_id, TaskResult):
+            return task_or_id.task.id
+        task_id = task_or_id.id if isinstance(task_or_id, Task) else task_or_id
+        if not isinstance(task_id, str) or not task_id:
+            raise ValidationError("a task id must be a non-empty string", field="task_id")
+        return task_id
+
+    @staticmethod
+    def _wait_policy(timeout: float | None) -> WaitPolicy:
+        if timeout is not None and timeout < 0:
+            raise ValidationError("must not be negative", field="timeout")
+        return WaitPolicy(timeout=timeout)
+
+    @staticmethod
+    def _result(task: Task, raise_on_failure: bool) -> TaskResult:
+        result = TaskResult.from_task(task)
+        if raise_on_failure and result.failed:
+            detail = "; ".join(f"{f.model}: {f.code} {f.message}" for f in result.failed)
+            raise TaskFailedError(
+                f"{len(result.failed)} of {len(task.targets)} targets of task {task.id} "
+                f"failed ({detail})",
+                result=result,
+            )
+        return result
+
+    # -- operations (generated functions bound to their arguments) ------------------------
+
+    def _op_get_task(self, task_id: str) -> Op[Task]:
+        return _op("GET", "/tasks/{id}", get_task, id=task_id)
+
+    def _op_list_tasks(self, skip: int, take: int) -> Op[list[Task]]:
+        return _op("GET", "/tasks", list_tasks, skip=skip, take=take)
+
+    def _op_create(self, request: CreateTaskRequest) -> Op[Task]:
+        return _op("POST", "/tasks", create_task, body=request)
+
+    def _op_upload(self, check: UploadCheck, reader: ProgressReader) -> Op[Asset]:
+        payload = File(payload=reader, file_name=check.path.name, mime_type=check.mime_type)  # type: ignore[arg-type]
+        body = UploadAssetBody(file=payload)
+        return _op("POST", "/assets", upload_asset, resendable=True, body=body)
+
+    def _op_list_assets(self) -> Op[list[Asset]]:
+        return _op("GET", "/assets", list_assets)
+
+    def _op_models(self) -> Op[ModelList]:
+        return _op("GET", "/models", list_models)
+
+    def _op_usage(self, name: str) -> Op[list[Any]]:
+        try:
+            which = GetTaskStatisticsName(name)
+        except ValueError:
+            raise ValidationError("must be 'usage' or 'distribution'", field="name") from None
+        return _op("GET", "/tasks/statistics", get_task_statistics, name=which)
+
+
+def _op(method: str, path: str, module: ModuleType, resendable: bool = False, **kw: Any) -> Op[Any]:
+    def call(client: AuthenticatedClient) -> Any:
+        return module.sync_detailed(client=client, **kw)
+
+    async def acall(client: AuthenticatedClient) -> Any:
+        return await module.asyncio_detailed(client=client, **kw)
+
+    return Op(method, path, call, acall, resendable)
+
+
+def _is_pair(value: tuple[Any, ...]) -> bool:
+    """``("vocals", ["wav", "mp3"])`` is one target, not two."""
+    second = value[1] if len(value) == 2 else None
+    return (
+        isinstance(value[0], str)
+        and isinstance(second, list | tuple)
+        and all(isinstance(f, str) for f in second)
+    )
+
+
+def _is_web_url(value: str, *, https_only: bool) -> bool:
+    try:
+        parsed = httpx.URL(value)
+    except (httpx.InvalidURL, TypeError):
+        return False
+    schemes = ("https",) if https_only else ("http", "https")
+    return parsed.scheme in schemes and bool(parsed.host)

@@ -1,0 +1,401 @@
+"""The ``audioshake`` command. Exit codes: 0 every target completed, 1 some target failed,
+2 usage or validation error, 3 API or network error, 4 timeout. Errors are one line on
+stderr (``AUDIOSHAKE_DEBUG=1`` shows the traceback)."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from dataclasses import replace
+from enum import IntEnum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from audioshake_client.models import Task
+from rich.text import Text
+
+from .. import media
+from ..client import AudioShake
+from ..errors import (
+    APIError,
+    AudioShakeError,
+    ConfigurationError,
+    TaskFailedError,
+    ValidationError,
+    WaitTimeoutError,
+)
+from ..targets import apply_options, is_url, parse_target
+from ..types import TargetSpec, TaskResult
+from . import render
+
+__all__ = ["CLIENT_FACTORY", "ExitCode", "app"]
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    TARGET_FAILED = 1
+    USAGE = 2
+    API = 3
+    TIMEOUT = 4
+
+
+CLIENT_FACTORY: Callable[..., AudioShake] = AudioShake
+"""Makes the client (``api_key``, ``base_url=``); tests replace it."""
+
+app = typer.Typer(
+    name="audioshake",
+    help="Stems, dialogue and transcripts from the AudioShake API.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+tasks_app = typer.Typer(help="The account's tasks.", no_args_is_help=True, rich_markup_mode=None)
+assets_app = typer.Typer(
+    help="The account's uploaded assets.", no_args_is_help=True, rich_markup_mode=None
+)
+app.add_typer(tasks_app, name="tasks")
+app.add_typer(assets_app, name="assets")
+
+ApiKey = Annotated[
+    str | None,
+    typer.Option("--api-key", help="API key [default: $AUDIOSHAKE_API_KEY].", show_default=False),
+]
+BaseUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--base-url",
+        help="API base URL [default: $AUDIOSHAKE_BASE_URL, else https://api.audioshake.ai].",
+        show_default=False,
+    ),
+]
+Json = Annotated[bool, typer.Option("--json", help="Print JSON (its shape is given above).")]
+Targets = Annotated[
+    list[str],
+    typer.Option(
+        "--target", "-t", help="MODEL[@VARIANT][:FMT,FMT][+residual]; repeat for more targets."
+    ),
+]
+Timeout = Annotated[
+    float | None, typer.Option("--timeout", help="Give up waiting after this many seconds.")
+]
+MediaFile = Annotated[
+    Path, typer.Argument(help="Audio or video file.", metavar="FILE", show_default=False)
+]
+
+TaskId = Annotated[str, typer.Argument(help="Task id.", metavar="TASK_ID", show_default=False)]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail(code: ExitCode, message: str) -> typer.Exit:
+    render.err.print(Text.assemble(("error:", "red"), " ", message), soft_wrap=True)
+    return typer.Exit(code)
+
+
+def guarded(func: F) -> F:
+    """Turn the facade's exceptions into one line on stderr and an exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (typer.Exit, typer.Abort):
+            raise
+        except (ValidationError, ConfigurationError, media.MediaError) as exc:
+            raise _fail(ExitCode.USAGE, str(exc)) from None
+        except WaitTimeoutError as exc:
+            raise _fail(ExitCode.TIMEOUT, str(exc)) from None
+        except TaskFailedError as exc:
+            raise _fail(ExitCode.TARGET_FAILED, str(exc)) from None
+        except (APIError, AudioShakeError, OSError) as exc:
+            raise _fail(ExitCode.API, str(exc) or type(exc).__name__) from None
+        except KeyboardInterrupt:
+            raise _fail(ExitCode.API, "interrupted") from None
+        except Exception as exc:
+            if os.environ.get("AUDIOSHAKE_DEBUG"):
+                raise
+            raise _fail(ExitCode.API, f"unexpected {type(exc).__name__}: {exc}") from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _client(api_key: str | None, base_url: str | None) -> AudioShake:
+    return CLIENT_FACTORY(api_key, base_url=base_url)
+
+
+def _offline_client(api_key: str | None, base_url: str | None) -> AudioShake:
+    """For commands that send nothing (estimate): no key needed."""
+    return CLIENT_FACTORY(api_key or os.environ.get("AUDIOSHAKE_API_KEY") or "-", base_url=base_url)
+
+
+def _exit_for(result: TaskResult) -> None:
+    if result.failed:
+        raise typer.Exit(ExitCode.TARGET_FAILED)
+
+
+def _specs(
+    client: AudioShake, targets: list[str], language: str | None, transcript: str | None
+) -> list[TargetSpec]:
+    if not targets:
+        raise ValidationError("give at least one -t TARGET", field="--target")
+    specs = [parse_target(t, field=f"--target {t}") for t in targets]
+    return apply_options(specs, client.catalog, language=language, transcript=transcript)
+
+
+@app.command()
+@guarded
+def separate(
+    file: MediaFile,
+    target: Targets = [],  # noqa: B006 - typer reads the default
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the outputs.")] = Path(
+        "."
+    ),
+    language: Annotated[
+        str | None, typer.Option(help="Language of transcription/alignment targets (ISO code).")
+    ] = None,
+    transcript: Annotated[
+        str | None,
+        typer.Option(help="Transcript for alignment: a .txt/.json file or an HTTPS URL."),
+    ] = None,
+    metadata: Annotated[str | None, typer.Option(help="Stored with the task as-is.")] = None,
+    max_credits: Annotated[
+        float | None,
+        typer.Option("--max-credits", help="Refuse (exit 2) if the estimate is higher."),
+    ] = None,
+    timeout: Timeout = None,
+    api_key: ApiKey = None,
+    base_url: BaseUrl = None,
+    json_: Json = False,
+) -> None:
+    """Upload FILE, run the targets, wait, and save the outputs to OUTPUT/<file stem>/.
+
+    Prints the estimate and the task id before waiting, then a table per target and the
+    credits charged. --json prints one object: {"task": Task, "succeeded": [{id, model,
+    variant, cost}], "failed": [{id, model, code, message}], "cost": number|null, "files":
+    [path], "estimate": {duration, minutes, lines: [{model, variant, minutes, rate,
+    credits}], total}}.
+    """
+    bars = render.Bars(not json_)
+    with _client(api_key, base_url) as client:
+        specs = _specs(client, target, language, transcript)
+        est = client.estimate(file, specs)
+        if not json_:
+            render.out.print(render.estimate_table(est))
+        if max_credits is not None and est.total > max_credits:
+            raise ValidationError(
+                f"the estimate, {est.total:g} credits, is over {max_credits:g}; nothing was sent",
+                field="--max-credits",
+            )
+        with bars.bytes(f"upload {file.name}") as progress:
+            asset = client.upload(file, on_progress=progress)
+        if transcript is not None and not is_url(transcript):
+            t_asset = client.upload(transcript)
+            specs = [
+                replace(s, transcript_asset_id=t_asset.id) if s.transcript_asset_id else s
+                for s in specs
+            ]
+        task = client.create_task(specs, asset_id=asset.id, metadata=metadata)
+        if not json_:
+            render.out.print(
+                f"Task [b]{task.id}[/b] created; waiting for {len(task.targets)} targets"
+            )
+        with bars.targets(len(task.targets)) as on_target:
+            result = client.wait(task, timeout=timeout, on_target=on_target)
+        with bars.files() as progress_files:
+            files = client.download(result, output / file.stem, on_progress=progress_files)
+        result = replace(result, files=tuple(files))
+    if json_:
+        render.print_json(render.result_json(result, est))
+    else:
+        render.out.print(render.result_table(result))
+        if result.files:
+            render.out.print(f"Outputs in {result.files[0].parent}", markup=False)
+        charged = "unknown" if result.cost is None else f"{result.cost:g}"
+        render.out.print(f"Charged: {charged} credits (estimate {est.total:g})")
+    _exit_for(result)
+
+
+@app.command()
+@guarded
+def estimate(
+    file: MediaFile,
+    target: Targets = [],  # noqa: B006
+    api_key: ApiKey = None,
+    base_url: BaseUrl = None,
+    json_: Json = False,
+) -> None:
+    """Credits the targets would cost on FILE. Sends nothing.
+
+    --json: {"duration": seconds, "minutes": billed minutes, "lines": [{model, variant,
+    minutes, rate, credits}], "total": credits}.
+    """
+    client = _offline_client(api_key, base_url)
+    with client:
+        est = client.estimate(file, _specs(client, target, None, None))
+    if json_:
+        render.print_json(render.estimate_json(est))
+    else:
+        render.out.print(render.estimate_table(est))
+
+
+@app.command()
+@guarded
+def wait(
+    task_id: TaskId,
+    timeout: Timeout = None,
+    api_key: ApiKey = None,
+    base_url: BaseUrl = None,
+    json_: Json = False,
+) -> None:
+    """Wait for a task to end and show its targets (exit 1 if any failed, 4 on timeout).
+
+    --json: {"task": Task, "succeeded": [{id, model, variant, cost}], "failed": [{id,
+    model, code, message}], "cost": number|null, "files": []}.
+    """
+    with _client(api_key, base_url) as client, render.Bars(not json_).targets(None) as on_target:
+        result = client.wait(task_id, timeout=timeout, on_target=on_target)
+    if json_:
+        render.print_json(render.result_json(result))
+    else:
+        render.out.print(render.result_table(result))
+    _exit_for(result)
+
+
+@app.command()
+@guarded
+def download(
+    task_id: TaskId,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the outputs.")] = Path(
+        "."
+    ),
+    format_: Annotated[
+        list[str] | None, typer.Option("--format", "-f", help="Only these formats (repeatable).")
+    ] = None,
+    api_key: ApiKey = None,
+    base_url: BaseUrl = None,
+    json_: Json = False,
+) -> None:
+    """Save the outputs of a task's completed targets to OUTPUT/<output name>.<ext>.
+
+    --json: {"task": task id, "files": [path]}.
+    """
+    with _client(api_key, base_url) as client, render.Bars(not json_).files() as progress:
+        files = client.download(task_id, output, formats=format_, on_progress=progress)
+    if json_:
+        render.print_json({"task": task_id, "files": [str(p) for p in files]})
+    else:
+        for path in files:
+            render.out.print(str(path), markup=False)
+
+
+@app.command()
+@guarded
+def models(
+    api_key: ApiKey = None,
+    base_url: BaseUrl = None,
+    json_: Json = False,
+) -> None:
+    """The models available to the account.
+
+    --json: [Model], each as GET /models returns it ({id, name, category, access,
+    creditsPerMinute, outputFormats, …}).
+    """
+    with _client(api_key, base_url) as client:
+        found = client.models()
+    if json_:
+        render.print_json([m.to_dict() for m in found])
+    else:
+        render.out.print(render.models_table(found))
+
+
+@tasks_app.command("list")
+@guarded
+def tasks_list(
+    limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 20,
+    api_key: ApiKey = None,
+    base_url: BaseUrl = None,
+    json_: Json = False,
+) -> None:
+    """The newest tasks.
+
+    --json: [Task], each as GET /tasks returns it.
+    """
+    with _client(api_key, base_url) as client:
+        found: list[Task] = []
+        for task in client.list_tasks():
+            if len(found) >= limit:
+                break
+            found.append(task)
+    if json_:
+        render.print_json([t.to_dict() for t in found])
+    else:
+        render.out.print(render.tasks_table(found))
+
+
+@tasks_app.command("get")
+@guarded
+def tasks_get(
+    task_id: TaskId,
+    api_key: ApiKey = None,
+    base_url: BaseUrl = None,
+    json_: Json = False,
+) -> None:
+    """One task, with fresh output links.
+
+    --json: Task, as GET /tasks/{id} returns it.
+    """
+    with _client(api_key, base_url) as client:
+        task = client.get_task(task_id)
+    if json_:
+        render.print_json(task.to_dict())
+    else:
+        render.out.print(render.result_table(TaskResult.from_task(task)))
+
+
+@assets_app.command("list")
+@guarded
+def assets_list(
+    api_key: ApiKey = None,
+    base_url: BaseUrl = None,
+    json_: Json = False,
+) -> None:
+    """The live (unexpired) uploaded assets.
+
+    --json: [Asset], each as GET /assets returns it ({id, name, format, link, …}).
+    """
+    with _client(api_key, base_url) as client:
+        found = client.list_assets()
+    if json_:
+        render.print_json([a.to_dict() for a in found])
+    else:
+        render.out.print(render.assets_table(found))
+
+
+@app.command()
+@guarded
+def usage(
+    distribution: Annotated[
+        bool, typer.Option("--distribution", help="Per model instead of per month.")
+    ] = False,
+    api_key: ApiKey = None,
+    base_url: BaseUrl = None,
+    json_: Json = False,
+) -> None:
+    """Credits used: per month, or per model with --distribution.
+
+    --json: [{month, totalTargets, totalMinutes}] or [{model, totalTargets, totalMinutes}]
+    (totalMinutes is a string, as the API gives it).
+    """
+    with _client(api_key, base_url) as client:
+        entries = client.usage("distribution" if distribution else "usage")
+    rows = [e.to_dict() for e in entries]
+    if json_:
+        render.print_json(rows)
+        return
+    key = "model" if distribution else "month"
+    for row in rows:
+        line = f"{row[key]}: {row['totalTargets']} targets, {row['totalMinutes']} min"
+        render.out.print(line, markup=False)

@@ -1,0 +1,329 @@
+"""``AudioShake``: the synchronous client. Its twin is ``async_client.AsyncAudioShake``;
+everything they share lives in ``_base``, ``_requests``, ``polling`` and ``downloads``."""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Callable, Collection, Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
+
+import anyio
+import httpx
+from audioshake_client.models import (
+    Asset,
+    DistributionStatistic,
+    Model,
+    Target,
+    Task,
+    UsageStatistic,
+)
+
+from ._base import DEFAULT_TIMEOUT, BaseClient, ProgressReader, configure_http_client
+from ._requests import (
+    ATTEMPT_ERRORS,
+    LAST_RESPONSE,
+    LIST_PAGE_SIZE,
+    Flow,
+    Op,
+    Outcome,
+    create_flow,
+    failed_attempt,
+    send_flow,
+)
+from .catalog import Catalog
+from .downloads import (
+    Fetch,
+    PlannedOutput,
+    ProgressCallback,
+    download_steps,
+    plan_downloads,
+    stream_sync,
+)
+from .errors import APIError
+from .polling import Sleep, wait_steps
+from .ratelimit import RateLimiter
+from .retries import MAX_RETRIES
+from .types import Estimate, TargetLike, TaskResult
+
+__all__ = ["AudioShake"]
+
+T = TypeVar("T")
+
+
+class AudioShake(BaseClient):
+    """Client of the AudioShake Tasks API.
+
+    - ``api_key``: else ``AUDIOSHAKE_API_KEY`` (else an ``x-api-key`` header already on
+      ``http_client``); ``ConfigurationError`` when none is found.
+    - ``base_url``: else ``http_client``'s own base URL, else ``AUDIOSHAKE_BASE_URL``, else
+      https://api.audioshake.ai.
+    - ``http_client``: your ``httpx.Client`` (transport, proxies, a mock). The client sets
+      its ``x-api-key`` header and base URL and adds one response hook; ``close()`` leaves
+      it open. ``timeout`` applies only to the client made when none is given.
+    - ``clock`` (unix seconds, default ``time.time``) and ``sleep`` (default
+      ``time.sleep``): all timing goes through them: deadlines, backoff, the rate limiter,
+      and dating ``POST /tasks`` against the service's ``createdAt``.
+    - ``rate_limit``: requests per rolling second (``None`` turns the limiter off), or a
+      ``RateLimiter`` shared with other clients.
+    - ``max_retries``: per request, for reads, uploads and 429s.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        http_client: httpx.Client | None = None,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], None] | None = None,
+        rate_limit: int | RateLimiter | None = 60,
+        max_retries: int = MAX_RETRIES,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        rng: random.Random | None = None,
+        catalog: Catalog | None = None,
+    ) -> None:
+        self._sleep = sleep or time.sleep
+        super().__init__(
+            api_key,
+            base_url=base_url,
+            http_client=http_client,
+            clock=clock,
+            rate_limit=rate_limit,
+            max_retries=max_retries,
+            rng=rng,
+            catalog=catalog,
+            sleep=self._sleep,
+            async_sleep=anyio.sleep,
+        )
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.Client(timeout=timeout)
+        configure_http_client(self._http, self.api_key, self.base_url)
+        self._api.set_httpx_client(self._http)
+
+    # -- drivers of the I/O-free flows ----------------------------------------------------
+
+    def _attempt(self, op: Op[Any]) -> Outcome:
+        if self._limiter is not None:
+            self._limiter.acquire()
+        LAST_RESPONSE.set(None)
+        try:
+            return op.sync(self._api)
+        except ATTEMPT_ERRORS as exc:
+            return failed_attempt(op, exc)
+
+    def _run(self, flow: Flow[T]) -> T:
+        sent: Outcome | None = None
+        while True:
+            try:
+                step = flow.send(sent)
+            except StopIteration as stop:
+                result: T = stop.value
+                return result
+            if isinstance(step, Sleep):
+                self._sleep(step.seconds)
+                sent = None
+            else:
+                sent = self._attempt(step.op)
+
+    def _send(self, op: Op[T], *, retries: int | None = None) -> T:
+        n = self.max_retries if retries is None else retries
+        return self._run(send_flow(op, max_retries=n, rng=self._rng, clock=self._clock))
+
+    # -- the API --------------------------------------------------------------------------
+
+    def upload(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        on_progress: Callable[[int, int], object] | None = None,
+    ) -> Asset:
+        """Upload a file (checked first: exists, type by content, ≤ 2 GiB), streamed from
+        disk. ``on_progress(bytes_sent, total)`` is called as it goes."""
+        check = self._check_upload(path)
+        reader = ProgressReader(check.path, check.size, on_progress)
+        try:
+            return self._send(self._op_upload(check, reader))
+        finally:
+            reader.close()
+
+    def create_task(
+        self,
+        targets: Sequence[TargetLike] | TargetLike,
+        *,
+        asset_id: str | None = None,
+        url: str | None = None,
+        metadata: str | None = None,
+        callback_url: str | None = None,
+    ) -> Task:
+        """Create a task from one source (``asset_id`` or an HTTPS ``url``) and 1–20
+        targets, validated against the catalog first. Never creates (and bills) two tasks
+        for one call: after an ambiguous failure it looks for the task before re-sending."""
+        body, request = self._task_body(
+            targets, asset_id=asset_id, url=url, metadata=metadata, callback_url=callback_url
+        )
+        flow = create_flow(
+            self._op_create(request),
+            self._op_list_tasks,
+            body,
+            known=self._known_tasks,
+            catalog=self.catalog,
+            max_retries=self.max_retries,
+            rng=self._rng,
+            clock=self._clock,
+        )
+        return self._run(flow)
+
+    def get_task(self, task_id: str) -> Task:
+        """The task now (with fresh output links, valid 1 h)."""
+        return self._send(self._op_get_task(self._task_id(task_id)))
+
+    def list_tasks(self) -> Iterator[Task]:
+        """Every task of the account, newest first, fetched 100 at a time."""
+        seen: set[str] = set()
+        skip = 0
+        while True:
+            page = self._send(self._op_list_tasks(skip, LIST_PAGE_SIZE))
+            for task in page:
+                if task.id not in seen:  # a task created meanwhile shifts the pages
+                    seen.add(task.id)
+                    yield task
+            if len(page) < LIST_PAGE_SIZE:
+                return
+            skip += len(page)
+
+    def list_assets(self) -> list[Asset]:
+        """The account's live (unexpired) assets, newest first."""
+        return self._send(self._op_list_assets())
+
+    def models(self) -> list[Model]:
+        """The models available to the account, with its rates."""
+        return self._send(self._op_models()).models
+
+    def usage(self, name: str = "usage") -> list[UsageStatistic | DistributionStatistic]:
+        """Statistics: ``"usage"`` per month or ``"distribution"`` per model."""
+        return self._send(self._op_usage(name))
+
+    def wait(
+        self,
+        task_or_id: Task | TaskResult | str,
+        *,
+        timeout: float | None = None,
+        on_target: Callable[[Target], object] | None = None,
+        raise_on_failure: bool = False,
+    ) -> TaskResult:
+        """Poll until every target is completed or error (see ``polling``). Returns even
+        when targets failed (check ``result.failed``) unless ``raise_on_failure``;
+        ``WaitTimeoutError`` (with ``.task``) after ``timeout`` seconds."""
+        task_id = self._task_id(task_or_id)
+        flow = wait_steps(
+            task_id,
+            self._wait_policy(timeout),
+            clock=self._clock,
+            rng=self._rng,
+            on_target=on_target,
+        )
+        sent: Task | APIError | None = None
+        while True:
+            try:
+                step = flow.send(sent)
+            except StopIteration as stop:
+                return self._result(stop.value, raise_on_failure)
+            if isinstance(step, Sleep):
+                self._sleep(step.seconds)
+                sent = None
+                continue
+            try:
+                sent = self._send(self._op_get_task(task_id), retries=0)
+            except APIError as exc:
+                sent = exc
+
+    def download(
+        self,
+        result_or_task: TaskResult | Task | str,
+        dest_dir: str | os.PathLike[str],
+        *,
+        formats: Collection[str] | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> list[Path]:
+        """Save the outputs of the completed targets to ``dest_dir`` (see ``downloads``):
+        atomically, resuming ``.part`` files, refreshing expired links once.
+        ``on_progress(path, bytes_done, total_or_None)``."""
+        if isinstance(result_or_task, str):
+            task = self.get_task(result_or_task)
+        else:
+            task = result_or_task.task if isinstance(result_or_task, TaskResult) else result_or_task
+        dest = Path(dest_dir)
+        dest.mkdir(parents=True, exist_ok=True)
+        return [
+            self._download_one(item, on_progress) for item in plan_downloads(task, dest, formats)
+        ]
+
+    def _download_one(self, item: PlannedOutput, on_progress: ProgressCallback | None) -> Path:
+        flow = download_steps(item, max_retries=self.max_retries, rng=self._rng)
+        sent: object = None
+        while True:
+            try:
+                step = flow.send(sent)
+            except StopIteration as stop:
+                path: Path = stop.value
+                return path
+            if isinstance(step, Sleep):
+                self._sleep(step.seconds)
+                sent = None
+            elif isinstance(step, Fetch):
+                sent = stream_sync(self._http, step.link, item, on_progress)
+            else:
+                sent = self.get_task(item.task_id)
+
+    def separate(
+        self,
+        path: str | os.PathLike[str],
+        targets: Sequence[TargetLike] | TargetLike,
+        dest_dir: str | os.PathLike[str],
+        *,
+        metadata: str | None = None,
+        timeout: float | None = None,
+        on_target: Callable[[Target], object] | None = None,
+        raise_on_failure: bool = False,
+    ) -> TaskResult:
+        """Upload → create → wait → download, in one call. Targets are checked before the
+        upload. The result's ``files`` are the saved outputs of the targets that succeeded."""
+        wires = self._check_targets(targets)
+        asset = self.upload(path)
+        task = self.create_task(wires, asset_id=asset.id, metadata=metadata)
+        result = self.wait(task, timeout=timeout, on_target=on_target)
+        files = self.download(result, dest_dir)
+        result = replace(result, files=tuple(files))
+        if raise_on_failure:
+            self._result(result.task, raise_on_failure=True)
+        return result
+
+    def estimate(
+        self,
+        path_or_seconds: str | os.PathLike[str] | float,
+        targets: Sequence[TargetLike] | TargetLike,
+    ) -> Estimate:
+        """Credits the targets would cost on this file (or this many seconds), by the
+        probe and billing rules the service's mock uses. Sends nothing."""
+        return self._estimate(path_or_seconds, self._check_targets(targets))
+
+    def close(self) -> None:
+        """Close the httpx client if this client made it."""
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> AudioShake:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

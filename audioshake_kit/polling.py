@@ -1,0 +1,103 @@
+"""``wait()`` written once, without I/O: a generator of steps (httpx ``_auth.py`` style).
+
+It yields ``FETCH`` (read the task once, send back the ``Task`` or the ``APIError``) or
+``Sleep(seconds)`` (send back None), and returns the finished ``Task``. Each client
+drives it in a few lines; tests drive it with a script of task states.
+
+- Polls at a growing interval (1 s × 1.5 per poll, up to 10 s) with ±10 % jitter.
+- A 429 waits its ``Retry-After``; other transient errors (connection, 5xx) back off and
+  poll again, up to ``max_errors`` in a row. Anything else is raised.
+- ``on_target(target)`` is called once per target, when it is first seen ended.
+- At the deadline it reads the task one last time, then raises ``WaitTimeoutError``
+  carrying the last task seen.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from audioshake_client.models import Target, TargetStatus, Task
+
+from .errors import APIError, WaitTimeoutError
+from .retries import retry_delay, should_retry
+
+__all__ = ["FETCH", "Fetch", "Sleep", "WaitPolicy", "WaitStep", "wait_steps"]
+
+
+@dataclass(frozen=True, slots=True)
+class Fetch:
+    """Read the task once; send back the ``Task`` or the ``APIError`` raised."""
+
+
+@dataclass(frozen=True, slots=True)
+class Sleep:
+    seconds: float
+
+
+FETCH = Fetch()
+WaitStep = Fetch | Sleep
+
+
+@dataclass(frozen=True, slots=True)
+class WaitPolicy:
+    timeout: float | None = None  # seconds; None waits for ever
+    interval: float = 1.0  # first pause between polls
+    max_interval: float = 10.0
+    multiplier: float = 1.5
+    jitter: float = 0.1  # each pause is scaled by 1 ± jitter
+    max_errors: int = 5  # transient errors in a row before giving up
+
+
+def wait_steps(
+    task_id: str,
+    policy: WaitPolicy,
+    *,
+    clock: Callable[[], float],
+    rng: random.Random,
+    on_target: Callable[[Target], object] | None = None,
+) -> Generator[WaitStep, Task | APIError | None, Task]:
+    """The steps of waiting for ``task_id`` until every target is completed or error."""
+    deadline = None if policy.timeout is None else clock() + policy.timeout
+    interval = policy.interval
+    reported: set[str] = set()
+    last: Task | None = None
+    errors = 0
+    while True:
+        got = yield FETCH
+        if isinstance(got, Task):
+            errors, last = 0, got
+            for target in got.targets:
+                if target.status != TargetStatus.PROCESSING and target.id not in reported:
+                    reported.add(target.id)
+                    if on_target is not None:
+                        on_target(target)
+            if all(t.status != TargetStatus.PROCESSING for t in got.targets):
+                return got
+            delay = interval * (1.0 + policy.jitter * (2.0 * rng.random() - 1.0))
+            interval = min(interval * policy.multiplier, policy.max_interval)
+        elif isinstance(got, APIError):
+            if errors >= policy.max_errors or not should_retry(got, "GET"):
+                raise got
+            delay = retry_delay(got, errors, rng, now=datetime.fromtimestamp(clock(), UTC))
+            errors += 1
+        else:  # pragma: no cover - a driver bug
+            raise TypeError(f"wait_steps expects a Task or an APIError, got {got!r}")
+        now = clock()
+        if deadline is not None:
+            if now >= deadline:
+                raise WaitTimeoutError(_timeout_message(task_id, policy, last), task=last)
+            delay = min(delay, deadline - now)
+        yield Sleep(delay)
+
+
+def _timeout_message(task_id: str, policy: WaitPolicy, task: Task | None) -> str:
+    msg = f"task {task_id} did not finish within {policy.timeout:g} s"
+    if task is None:
+        return msg + " (never read successfully)"
+    busy = [t.model for t in task.targets if t.status == TargetStatus.PROCESSING]
+    return (
+        msg + f": {len(busy)} of {len(task.targets)} targets still processing ({', '.join(busy)})"
+    )

@@ -1,0 +1,95 @@
+"""The facade's own value types: what you ask for (``TargetSpec``) and what you get back
+(``TaskResult``, ``Estimate``). Tasks, targets and assets themselves are the generated
+models (``audioshake_client.models``), re-exported by ``audioshake_kit``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeAlias
+
+from audioshake_client.models import Target, TargetRequest, TargetStatus, Task
+from audioshake_client.types import Unset
+
+from .billing import Charge
+
+__all__ = ["Estimate", "FailedTarget", "TargetLike", "TargetSpec", "TaskResult"]
+
+
+@dataclass(frozen=True, slots=True)
+class TargetSpec:
+    """One model to run. Empty ``formats`` means the model's default (wav for audio
+    models, json for text models)."""
+
+    model: str
+    formats: tuple[str, ...] = ()
+    variant: str | None = None
+    residual: bool = False
+    language: str | None = None
+    transcript_url: str | None = None
+    transcript_asset_id: str | None = None
+
+
+TargetLike: TypeAlias = (
+    str | tuple[str, Sequence[str]] | TargetSpec | TargetRequest | Mapping[str, Any]
+)
+"""What ``create_task`` accepts as a target: ``"vocals"`` (or the CLI syntax
+``"vocals@high_quality:wav,mp3+residual"``), ``("vocals", ["wav", "mp3"])``, a
+``TargetSpec``, a generated ``TargetRequest``, or a dict (camelCase or snake_case keys)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FailedTarget:
+    """A target that ended in ``error``, with the service's code and message."""
+
+    target: Target
+    code: int | None
+    message: str
+
+    @property
+    def model(self) -> str:
+        return self.target.model
+
+
+@dataclass(frozen=True, slots=True)
+class TaskResult:
+    """A finished task, split by outcome. ``cost`` is ``Task.cost`` (None if not given).
+
+    One failed target never hides the others: check ``failed`` (or ``all_succeeded``)."""
+
+    task: Task
+    succeeded: tuple[Target, ...]
+    failed: tuple[FailedTarget, ...]
+    cost: float | None
+    files: tuple[Path, ...] = field(default=())
+
+    @property
+    def all_succeeded(self) -> bool:
+        return not self.failed and len(self.succeeded) == len(self.task.targets)
+
+    @classmethod
+    def from_task(cls, task: Task) -> TaskResult:
+        succeeded = tuple(t for t in task.targets if t.status == TargetStatus.COMPLETED)
+        failed = tuple(_failed(t) for t in task.targets if t.status == TargetStatus.ERROR)
+        cost = None if isinstance(task.cost, Unset) else float(task.cost)
+        return cls(task, succeeded, failed, cost)
+
+
+def _failed(target: Target) -> FailedTarget:
+    err = target.error
+    if err is None or isinstance(err, Unset):
+        return FailedTarget(target, None, "target failed (no error details)")
+    return FailedTarget(target, err.code, err.message)
+
+
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    """Credits a task would cost: one line per target (``billing.Charge``) and the total.
+
+    ``minutes`` are the billed (started) minutes of ``duration`` seconds of input."""
+
+    duration: float
+    minutes: int
+    lines: tuple[Charge, ...]
+    total: float

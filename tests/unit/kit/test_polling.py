@@ -1,0 +1,186 @@
+"""wait_steps driven by a script of task states (no client, no HTTP), then wait() through
+both clients with respx."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from audioshake_client.models import Target, Task
+
+from audioshake_kit import (
+    AsyncAudioShake,
+    AudioShake,
+    NotFoundError,
+    TaskFailedError,
+    WaitTimeoutError,
+)
+from audioshake_kit.errors import APIConnectionError, APIError, status_error
+from audioshake_kit.polling import Fetch, Sleep, WaitPolicy, wait_steps
+
+from .helpers import API, FakeClock, target_json, task_json
+
+
+def states(*targets: Sequence[tuple[str, str]]) -> list[Task]:
+    """One Task per poll: each a list of (model, status)."""
+    return [
+        Task.from_dict(task_json(targets=[target_json(m, s) for m, s in poll])) for poll in targets
+    ]
+
+
+def drive(
+    script: Sequence[Task | APIError],
+    *,
+    timeout: float | None = None,
+    on_target: Callable[[Target], object] | None = None,
+) -> tuple[Task, FakeClock, int]:
+    """Run wait_steps, answering each Fetch with the next scripted answer."""
+    clock = FakeClock(0.0)
+    answers = iter(script)
+    flow = wait_steps(
+        "task-1",
+        WaitPolicy(timeout=timeout),
+        clock=clock.now,
+        rng=random.Random(0),
+        on_target=on_target,
+    )
+    sent: Any = None
+    fetches = 0
+    while True:
+        try:
+            step = flow.send(sent)
+        except StopIteration as stop:
+            return stop.value, clock, fetches
+        if isinstance(step, Sleep):
+            clock.sleep(step.seconds)
+            sent = None
+        else:
+            assert isinstance(step, Fetch)
+            fetches += 1
+            sent = next(answers)
+
+
+def test_on_target_once_per_target_as_it_ends() -> None:
+    ended: list[tuple[str, str]] = []
+    script = states(
+        [("vocals", "processing"), ("drums", "processing"), ("bass", "processing")],
+        [("vocals", "completed"), ("drums", "processing"), ("bass", "processing")],
+        [("vocals", "completed"), ("drums", "processing"), ("bass", "processing")],
+        [("vocals", "completed"), ("drums", "error"), ("bass", "processing")],
+        [("vocals", "completed"), ("drums", "error"), ("bass", "completed")],
+    )
+    task, _, fetches = drive(script, on_target=lambda t: ended.append((t.model, t.status)))
+    assert ended == [("vocals", "completed"), ("drums", "error"), ("bass", "completed")]
+    assert fetches == 5
+    assert task is script[-1]
+
+
+def test_interval_grows_with_jitter_and_a_cap() -> None:
+    script = states(*([[("vocals", "processing")]] * 12), [("vocals", "completed")])
+    _, clock, _ = drive(script)
+    assert len(clock.sleeps) == 12
+    assert 0.9 <= clock.sleeps[0] <= 1.1
+    assert 1.35 <= clock.sleeps[1] <= 1.65
+    assert all(s <= 11.0 for s in clock.sleeps) and clock.sleeps[-1] >= 9.0
+    assert len(set(clock.sleeps)) == len(clock.sleeps)  # jittered
+
+
+def test_timeout_reads_once_more_at_the_deadline_then_carries_the_last_task() -> None:
+    script = states(*([[("vocals", "completed"), ("drums", "processing")]] * 20))
+    with pytest.raises(WaitTimeoutError, match="1 of 2 targets still processing") as info:
+        drive(script, timeout=5.0)
+    assert isinstance(info.value.task, Task)
+    assert info.value.task.targets[1].status == "processing"
+
+
+def test_timeout_zero_still_reads_once() -> None:
+    script = states([("vocals", "completed")])
+    task, _, fetches = drive(script, timeout=0)
+    assert fetches == 1 and task.targets[0].status == "completed"
+
+
+def test_retry_after_is_honoured_and_transient_errors_tolerated() -> None:
+    limited = status_error(429, "slow down", headers={"Retry-After": "3"})
+    script: list[Task | APIError] = [
+        *states([("vocals", "processing")]),
+        limited,
+        APIConnectionError("reset"),
+        *states([("vocals", "completed")]),
+    ]
+    task, clock, _ = drive(script)
+    assert clock.sleeps[1] == 3.0
+    assert task.targets[0].status == "completed"
+
+
+def test_persistent_or_definite_errors_are_raised() -> None:
+    with pytest.raises(NotFoundError):
+        drive([status_error(404, "gone")])
+    with pytest.raises(APIConnectionError):
+        drive([APIConnectionError("down")] * 10)
+
+
+# -- through the clients -------------------------------------------------------------------
+
+
+def _poll_route(api: respx.MockRouter, *bodies: dict[str, Any]) -> respx.Route:
+    route = api.get(f"{API}/tasks/task-1")
+    route.side_effect = [httpx.Response(200, json=b) for b in bodies]
+    return route
+
+
+PARTIAL = [
+    task_json(targets=[target_json("vocals"), target_json("drums")]),
+    task_json(
+        targets=[
+            target_json("vocals", "completed", cost=1.0),
+            target_json("drums", "error", error=(4001, "media could not be decoded")),
+        ],
+        cost=1.0,
+    ),
+]
+
+
+def test_partial_failure_is_a_result_not_an_exception(
+    client: AudioShake, api: respx.MockRouter
+) -> None:
+    _poll_route(api, *PARTIAL)
+    result = client.wait("task-1")
+    assert [t.model for t in result.succeeded] == ["vocals"]
+    assert [(f.model, f.code, f.message) for f in result.failed] == [
+        ("drums", 4001, "media could not be decoded")
+    ]
+    assert result.cost == 1.0 and not result.all_succeeded
+
+
+def test_raise_on_failure_carries_the_result(client: AudioShake, api: respx.MockRouter) -> None:
+    _poll_route(api, *PARTIAL)
+    with pytest.raises(TaskFailedError, match="drums: 4001") as info:
+        client.wait(Task.from_dict(PARTIAL[0]), raise_on_failure=True)
+    assert info.value.result.succeeded[0].model == "vocals"
+
+
+def test_wait_timeout_through_the_client(
+    client: AudioShake, api: respx.MockRouter, clock: FakeClock
+) -> None:
+    api.get(f"{API}/tasks/task-1").respond(200, json=PARTIAL[0])
+    start = clock.now()
+    with pytest.raises(WaitTimeoutError) as info:
+        client.wait("task-1", timeout=30)
+    assert clock.now() - start == pytest.approx(30.0)
+    assert info.value.task.id == "task-1"
+
+
+@pytest.mark.anyio
+async def test_async_wait(
+    aclient: AsyncAudioShake, api: respx.MockRouter, clock: FakeClock
+) -> None:
+    _poll_route(api, *PARTIAL)
+    seen: list[str] = []
+    async with aclient:
+        result = await aclient.wait("task-1", on_target=lambda t: seen.append(t.model))
+    assert seen == ["vocals", "drums"] and len(result.failed) == 1
+    assert len(clock.sleeps) == 1
