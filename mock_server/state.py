@@ -29,7 +29,7 @@ from .serialize import task_json
 from .sources import MediaRegistry
 from .store import Store
 from .validation import SpecValidators
-from .webhooks import WebhookDispatcher, send_async, send_sync
+from .webhooks import Delivery, WebhookDispatcher, send_async, send_sync
 
 __all__ = ["MockConfig", "MockState"]
 
@@ -128,41 +128,45 @@ class MockState:
         self.run_due_sync()
         return self.clock.now()
 
+    def _next_due(self) -> Delivery | None:
+        """Apply what is due, then hand out the next webhook attempt due (or None)."""
+        with self.lock:
+            now = self.clock.now()
+            self.store.tick(now)
+            return self.dispatcher.pop_due(now)
+
+    def _record(self, delivery: Delivery, status: int | None, error: str | None) -> None:
+        with self.lock:
+            self.dispatcher.record(delivery, delivery.next_at, status, error)
+
     def run_due_sync(self) -> int:
         """Tick, then send every due webhook attempt (retries that fall due too)."""
         sent = 0
-        with httpx.Client(transport=self.webhook_transport) as client:
-            while True:
-                with self.lock:
-                    now = self.clock.now()
-                    self.store.tick(now)
-                    delivery = self.dispatcher.pop_due(now)
-                if delivery is None:
-                    return sent
-                status, error = send_sync(client, delivery, delivery.next_at)
-                with self.lock:
-                    self.dispatcher.record(delivery, delivery.next_at, status, error)
-                sent += 1
-
-    async def run_due_async(self, client: httpx.AsyncClient | None = None) -> int:
-        sent = 0
-        own = client is None
-        client = client or httpx.AsyncClient(transport=self.webhook_async_transport)
+        client: httpx.Client | None = None
         try:
-            while True:
-                with self.lock:
-                    now = self.clock.now()
-                    self.store.tick(now)
-                    delivery = self.dispatcher.pop_due(now)
-                if delivery is None:
-                    return sent
-                status, error = await send_async(client, delivery, delivery.next_at)
-                with self.lock:
-                    self.dispatcher.record(delivery, delivery.next_at, status, error)
+            while (delivery := self._next_due()) is not None:
+                client = client or httpx.Client(transport=self.webhook_transport)
+                self._record(delivery, *send_sync(client, delivery, delivery.next_at))
                 sent += 1
         finally:
-            if own:
-                await client.aclose()
+            if client is not None:
+                client.close()
+        return sent
+
+    async def run_due_async(self, client: httpx.AsyncClient | None = None) -> int:
+        """``run_due_sync`` for the event loop (the real-clock ticker, admin routes)."""
+        sent = 0
+        own: httpx.AsyncClient | None = None
+        try:
+            while (delivery := self._next_due()) is not None:
+                if client is None:
+                    client = own = httpx.AsyncClient(transport=self.webhook_async_transport)
+                self._record(delivery, *await send_async(client, delivery, delivery.next_at))
+                sent += 1
+        finally:
+            if own is not None:
+                await own.aclose()
+        return sent
 
     # -- links and payloads -----------------------------------------------------------
 
