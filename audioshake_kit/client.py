@@ -10,7 +10,7 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 import httpx
@@ -49,6 +49,9 @@ from .polling import Sleep, wait_steps
 from .ratelimit import RateLimiter
 from .retries import MAX_RETRIES
 from .types import Estimate, TargetLike, TaskResult
+
+if TYPE_CHECKING:
+    from .batch import BatchEvent, BatchReport
 
 __all__ = ["AudioShake"]
 
@@ -311,6 +314,46 @@ class AudioShake(BaseClient):
         """Credits the targets would cost on this file (or this many seconds), by the
         probe and billing rules the service's mock uses. Sends nothing."""
         return self._estimate(path_or_seconds, self._check_targets(targets))
+
+    def batch(
+        self,
+        input_dir: str | os.PathLike[str],
+        targets: Sequence[TargetLike] | TargetLike,
+        out_dir: str | os.PathLike[str],
+        *,
+        recursive: bool = False,
+        concurrency: int = 4,
+        rate: int | None = None,
+        dry_run: bool = False,
+        restart: bool = False,
+        timeout: float | None = None,
+        on_event: Callable[[BatchEvent], object] | None = None,
+    ) -> BatchReport:
+        """Run the targets on every media file of ``input_dir`` (``recursive``: and its
+        subfolders), outputs to ``out_dir/<relative path without suffix>/``. Resumable:
+        a manifest in ``out_dir`` records each step, so calling again continues (after a
+        crash too) and no file's task is created or paid twice; ``restart`` starts a new
+        manifest (tasks already created are kept). ``concurrency`` workers upload and
+        download; every request goes through one limiter: this client's, or a new one
+        at ``rate`` per second. The batch owns its tasks' ``metadata`` (an idempotency
+        token). ``dry_run`` estimates and sends nothing. ``timeout`` (seconds) stops
+        early; ``on_event`` sees each step (from worker threads). Sync only; see
+        ``audioshake_kit.batch``."""
+        from .batch import run_batch
+
+        return run_batch(
+            self,
+            input_dir,
+            targets,
+            out_dir,
+            recursive=recursive,
+            concurrency=concurrency,
+            rate=rate,
+            dry_run=dry_run,
+            restart=restart,
+            timeout=timeout,
+            on_event=on_event,
+        )
 
     def close(self) -> None:
         """Close the httpx client if this client made it."""

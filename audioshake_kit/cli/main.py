@@ -29,6 +29,7 @@ from ..errors import (
 from ..targets import apply_options, is_url, parse_target
 from ..types import TargetSpec, TaskResult
 from . import render
+from .batch import batch as batch_command
 
 __all__ = ["CLIENT_FACTORY", "ExitCode", "app"]
 
@@ -399,3 +400,6 @@ def usage(
     for row in rows:
         line = f"{row[key]}: {row['totalTargets']} targets, {row['totalMinutes']} min"
         render.out.print(line, markup=False)
+
+
+app.command("batch")(guarded(batch_command))  # the command's code is in cli/batch.py

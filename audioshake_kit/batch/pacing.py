@@ -1,0 +1,150 @@
+"""One limiter for the whole batch, that no 429 gets past, and a count of its requests.
+
+Every API request of the batch (uploads, creates, polls, link refreshes) passes two
+gates:
+
+1. ``inner``: the facade's sliding window of request *starts* (``RateLimiter``): the
+   client's own when it has one and no ``rate`` is given (so a limiter shared with
+   other clients stays shared), else a new one at ``rate`` (default 60/s) minus its
+   margin.
+2. A window of request *ends*: the service counts a request when it reaches it, which
+   is some time between our start and the answer; jitter on the way (a busy server, a
+   descheduled thread) can squeeze starts that were a second apart into one of its
+   windows, and that is a 429. Counting each request from its start until one window
+   after its answer arrives is an upper bound of the service's count, whatever the
+   jitter: a request is let through only while that bound is under the limit. The
+   answer's arrival is seen by an httpx response hook; a request that got no answer is
+   ended when its thread next asks (threads send one request at a time).
+
+Downloads through signed links are not counted by the service and are not paced.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+import httpx
+
+from ..ratelimit import RateLimiter
+
+if TYPE_CHECKING:
+    from ..client import AudioShake
+
+__all__ = ["DEFAULT_RATE", "PacedLimiter", "paced_client"]
+
+DEFAULT_RATE = 60
+STALE_S = 120.0  # a request still open after this long is taken as ended (a lost hook)
+_TICKET = "audioshake_batch_ticket"
+
+
+class PacedLimiter(RateLimiter):
+    """``inner``'s start window plus a window of request ends at ``limit`` per
+    ``inner.window`` (the service's own limit: the bound needs no margin). ``count``:
+    requests let through. Sync only (the batch runs on threads)."""
+
+    def __init__(self, inner: RateLimiter, limit: int | None = None) -> None:
+        super().__init__(
+            inner.per_second,
+            margin=inner.per_second - inner.capacity,
+            window=inner.window,
+            clock=inner._clock,
+            sleep=inner._sleep,
+            async_sleep=inner._async_sleep,
+        )
+        self.inner = inner
+        self.limit = limit or inner.per_second
+        self.count = 0
+        self._open: dict[int, tuple[float, int]] = {}  # ticket → (start, thread)
+        self._ended: deque[float] = deque()  # end times, oldest first
+        self._cond = threading.Condition()
+        self._local = threading.local()
+        self._tickets = itertools.count(1)
+
+    def acquire(self) -> None:
+        me = threading.get_ident()
+        while True:
+            with self._cond:
+                now = self._clock()
+                self._forget(now, me)
+                if len(self._open) + len(self._ended) < self.limit:
+                    ticket = next(self._tickets)
+                    self._open[ticket] = (now, me)
+                    self._local.ticket = ticket
+                    self.count += 1
+                    break
+                if not self._ended:  # all in flight: wait for an answer
+                    self._cond.wait(0.05)
+                    continue
+                wait = self._ended[0] + self.window - now
+            self._sleep(max(wait, 0.0))
+        self.inner.acquire()
+
+    def reserve(self) -> float:
+        raise NotImplementedError("PacedLimiter paces in acquire(); it has no reserve()")
+
+    async def aacquire(self) -> None:
+        raise NotImplementedError("the batch is sync only")
+
+    def _forget(self, now: float, me: int) -> None:
+        while self._ended and self._ended[0] <= now - self.window:
+            self._ended.popleft()
+        for ticket, (start, thread) in list(self._open.items()):
+            if thread == me or start < now - STALE_S:  # no answer came (an error)
+                del self._open[ticket]
+                self._ended.append(now)
+
+    # -- httpx event hooks -----------------------------------------------------------------
+
+    def on_request(self, request: httpx.Request) -> None:
+        ticket = getattr(self._local, "ticket", None)
+        if ticket is not None:
+            self._local.ticket = None
+            request.extensions[_TICKET] = ticket
+
+    def on_response(self, response: httpx.Response) -> None:
+        ticket = response.request.extensions.get(_TICKET)
+        if ticket is None:
+            return
+        with self._cond:
+            if self._open.pop(ticket, None) is not None:
+                self._ended.append(self._clock())
+                self._cond.notify_all()
+
+
+@contextmanager
+def paced_client(client: AudioShake, rate: int | None) -> Iterator[tuple[AudioShake, PacedLimiter]]:
+    """A client like ``client`` (same key, base URL, httpx client, clock, retries)
+    whose requests all go through one ``PacedLimiter``. Its hooks are taken off
+    ``client``'s httpx client afterwards, which stays open."""
+    from ..client import AudioShake
+
+    inner = client._limiter
+    if rate is not None or inner is None:
+        inner = RateLimiter(
+            rate if rate is not None else DEFAULT_RATE, clock=client._clock, sleep=client._sleep
+        )
+    limiter = PacedLimiter(inner, rate)
+    http = client._http
+    paced = AudioShake(
+        client.api_key,
+        base_url=client.base_url,
+        http_client=http,
+        clock=client._clock,
+        sleep=client._sleep,
+        rate_limit=limiter,
+        max_retries=client.max_retries,
+        rng=client._rng,
+        catalog=client.catalog,
+    )
+    http.event_hooks["request"].append(limiter.on_request)
+    http.event_hooks["response"].insert(0, limiter.on_response)
+    try:
+        yield paced, limiter
+    finally:
+        http.event_hooks["request"].remove(limiter.on_request)
+        http.event_hooks["response"].remove(limiter.on_response)

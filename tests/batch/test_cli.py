@@ -1,0 +1,106 @@
+"""``audioshake batch``: exit codes, --json, --dry-run, --restart/--resume (in-process
+mock through ``main.CLIENT_FACTORY``)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from audioshake_kit import AudioShake
+from audioshake_kit.cli import main
+from mock_server.harness import InProcessMock
+
+from .helpers import calls
+
+Run = Callable[..., Any]
+
+
+@pytest.fixture
+def run(monkeypatch: pytest.MonkeyPatch, mock: InProcessMock) -> Run:
+    def factory(api_key: str | None, *, base_url: str | None = None) -> AudioShake:
+        return mock.facade()
+
+    monkeypatch.setattr(main, "CLIENT_FACTORY", factory)
+    monkeypatch.delenv("AUDIOSHAKE_DEBUG", raising=False)
+    runner = CliRunner()
+    return lambda *args: runner.invoke(main.app, ["batch", *(str(a) for a in args)])
+
+
+def test_a_clean_batch_exits_0_and_says_where_the_report_is(
+    run: Run, songs: Path, tmp_path: Path
+) -> None:
+    result = run(songs, "-t", "vocals", "-t", "drums:wav,mp3", "-o", tmp_path / "out", "-r")
+    assert result.exit_code == 0, result.output
+    assert "done" in result.stdout and "audioshake-batch-report.json" in result.stdout
+    assert (tmp_path / "out" / "sub" / "d" / "drums.mp3").is_file()
+    again = run(
+        songs, "-t", "vocals", "-t", "drums:wav,mp3", "-o", tmp_path / "out", "-r", "--resume"
+    )
+    assert again.exit_code == 0
+
+
+def test_json_prints_the_report(run: Run, songs: Path, tmp_path: Path) -> None:
+    result = run(songs, "-t", "vocals", "-o", tmp_path / "out", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["counts"] == {"done": 3} and data["ok"] is True
+    assert data == json.loads((tmp_path / "out" / "audioshake-batch-report.json").read_text())
+
+
+def test_a_bad_file_exits_1(run: Run, songs: Path, tmp_path: Path) -> None:
+    (songs / "bad.mp3").write_bytes(os.urandom(500))
+    result = run(songs, "-t", "vocals", "-o", tmp_path / "out")
+    assert result.exit_code == 1
+    assert "bad.mp3" in result.stdout and "skipped" in result.stdout
+
+
+def test_dry_run_prints_the_estimate_and_sends_nothing(
+    run: Run, mock: InProcessMock, songs: Path, tmp_path: Path
+) -> None:
+    result = run(songs, "-t", "vocals", "-o", tmp_path / "out", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "total" in result.stdout and "a.wav" in result.stdout
+    assert mock.admin.requests() == [] and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-t", "vocals"], "-o OUT_DIR"),
+        (["-o", "out"], "-t TARGET"),
+        (["-t", "vocals", "-o", "out", "--restart", "--resume"], "contradict"),
+        (["-t", "kazoo", "-o", "out"], "kazoo"),
+    ],
+)
+def test_usage_errors_exit_2(
+    run: Run, mock: InProcessMock, songs: Path, args: list[str], message: str
+) -> None:
+    result = run(songs, *args)
+    assert result.exit_code == 2 and message in result.stderr
+    assert mock.admin.requests() == []
+
+
+def test_timeout_exits_4_and_the_next_run_finishes(run: Run, songs: Path, tmp_path: Path) -> None:
+    assert run(songs, "-t", "vocals", "-o", tmp_path / "out", "--timeout", "0").exit_code == 4
+    assert run(songs, "-t", "vocals", "-o", tmp_path / "out").exit_code == 0
+
+
+def test_api_errors_exit_3(run: Run, mock: InProcessMock, songs: Path, tmp_path: Path) -> None:
+    mock.admin.add_http_fault(method="POST", path="/assets", status=503, times=4)
+    result = run(songs, "-t", "vocals", "-o", tmp_path / "out", "--concurrency", "1")
+    assert result.exit_code == 3 and "503" in result.stdout
+    assert run(songs, "-t", "vocals", "-o", tmp_path / "out").exit_code == 0
+
+
+def test_restart_creates_new_tasks(
+    run: Run, mock: InProcessMock, songs: Path, tmp_path: Path
+) -> None:
+    assert run(songs, "-t", "vocals", "-o", tmp_path / "out").exit_code == 0
+    assert run(songs, "-t", "vocals", "-o", tmp_path / "out", "--restart").exit_code == 0
+    assert len(calls(mock, "POST", "/tasks")) == 6
