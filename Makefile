@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 GEN_ARGS := --path openapi/audioshake.yaml --config openapi/generator-config.yaml --meta none
 
-.PHONY: setup test test-deep lint typecheck generate check-generated demo bench clean
+.PHONY: setup test test-deep lint typecheck generate check-generated demo bench bench-tools clean
 
 setup: $(STAMP)
 
@@ -49,6 +49,28 @@ test-deep: setup
 # The main job: the bundled mock serves a real separation through the facade's CLI.
 demo: setup
 	$(BIN)/python scripts/demo.py
+
+# Benchmarks and hardening figures (bench/README.md): one table on stdout. Installs its
+# own tools first: wrk (Debian package) and Prism (npm, into bench/.node). `make test`
+# needs neither.
+PRISM_VERSION := 5.16.0
+BENCH_NODE := bench/.node
+PRISM_STAMP := $(BENCH_NODE)/.prism-$(PRISM_VERSION)
+
+bench: setup bench-tools
+	$(BIN)/python -m bench.run
+
+bench-tools: $(PRISM_STAMP)
+	@command -v wrk >/dev/null 2>&1 || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		export DEBIAN_FRONTEND=noninteractive; \
+		$$SUDO apt-get install -y -q wrk || { $$SUDO apt-get update -q && $$SUDO apt-get install -y -q wrk; }; \
+	}
+
+$(PRISM_STAMP):
+	mkdir -p $(BENCH_NODE)
+	npm install --prefix $(BENCH_NODE) --no-audit --no-fund --loglevel=error @stoplight/prism-cli@$(PRISM_VERSION)
+	touch $@
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
@@ -62,19 +63,21 @@ def build_app(state: MockState | None = None, *, config: MockConfig | None = Non
     app = Starlette(
         routes=routes,
         middleware=[
-            Middleware(RequestIdMiddleware, state=state),
             Middleware(
-                CORSMiddleware,
-                allow_origins=state.config.cors_origins,
-                allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
-                allow_headers=["*"],
-                expose_headers=[
-                    "X-Request-Id",
-                    "Retry-After",
-                    "X-RateLimit-Limit",
-                    "X-RateLimit-Remaining",
-                    "X-RateLimit-Reset",
-                ],
+                RequestIdMiddleware,
+                state=state,
+                cors={
+                    "allow_origins": state.config.cors_origins,
+                    "allow_methods": ["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+                    "allow_headers": ["*"],
+                    "expose_headers": [
+                        "X-Request-Id",
+                        "Retry-After",
+                        "X-RateLimit-Limit",
+                        "X-RateLimit-Remaining",
+                        "X-RateLimit-Reset",
+                    ],
+                },
             ),
         ],
         exception_handlers={HTTPException: _http_error},
@@ -86,24 +89,38 @@ def build_app(state: MockState | None = None, *, config: MockConfig | None = Non
 
 class RequestIdMiddleware:
     """Stamps ``X-Request-Id`` on answers no handler stamped (CORS preflights), so
-    every response carries one."""
+    every response carries one, and applies CORS.
 
-    def __init__(self, app: ASGIApp, state: MockState) -> None:
+    Requests with an ``Origin`` header (browsers) go through Starlette's
+    ``CORSMiddleware``. For the others (API clients) its only effect is ``Vary: Origin``
+    on the answer, added here on the raw header list: the full middleware costs about as
+    much per request as the mock's own handling of ``GET /tasks/{id}``."""
+
+    def __init__(self, app: ASGIApp, state: MockState, cors: dict[str, Any]) -> None:
         self.app, self.state = app, state
+        self.cors = CORSMiddleware(app, **cors)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        browser = any(name == b"origin" for name, _ in scope["headers"])
 
         async def stamped(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                if "x-request-id" not in headers:
-                    headers["X-Request-Id"] = self.state.next_request_id()
+                raw = message["headers"] = list(message.get("headers", []))
+                names = {name.lower() for name, _ in raw}
+                if not browser:
+                    if b"vary" in names:  # merge, as CORSMiddleware does
+                        headers = MutableHeaders(scope=message)
+                        headers["Vary"] = ", ".join([*headers.getlist("Vary"), "Origin"])
+                    else:
+                        raw.append((b"vary", b"Origin"))
+                if b"x-request-id" not in names:
+                    raw.append((b"x-request-id", self.state.next_request_id().encode("latin-1")))
             await send(message)
 
-        await self.app(scope, receive, stamped)
+        await (self.cors if browser else self.app)(scope, receive, stamped)
 
 
 def _route(state: MockState, path: str, ops: Operations) -> Route:

@@ -65,10 +65,14 @@ def public(
         rid = state.next_request_id()
         key = request.headers.get("x-api-key")
         decision: Decision | None = None
+        arrived = state.now()
         try:
             state.tick()
             with state.lock:
-                tenant = state.store.authenticate(key, state.now())
+                # The journal dates a request when the limiter counted it, so a rolling
+                # second read off the journal is the limiter's own.
+                arrived = state.now()
+                tenant = state.store.authenticate(key, arrived)
                 decision = state.limiter.check(tenant.key, state.clock.window_time())
             if decision is not None and not decision.allowed:
                 raise MockError(
@@ -80,7 +84,7 @@ def public(
             if fault is not None:
                 response = await _apply(fault)
                 if response is not None:
-                    return _finish(state, request, op_id, response, rid, decision, key)
+                    return _finish(state, request, op_id, response, rid, decision, key, arrived)
             result = await handler(state, request, tenant)
             response = result if isinstance(result, Response) else JSONResponse(result)
             fault = _fault(state, request, key, "after")
@@ -90,16 +94,24 @@ def public(
                     response = faulted
         except MockError as exc:
             response = JSONResponse(error_body(exc.status, exc.message), exc.status, exc.headers)
-        return _finish(state, request, op_id, response, rid, decision, key)
+        return _finish(state, request, op_id, response, rid, decision, key, arrived)
 
     return endpoint
+
+
+def _path(request: Request) -> str:
+    """``request.url.path`` without building the URL (Starlette escapes only these)."""
+    path: str = request.scope["path"]
+    if "?" in path or "#" in path or "\\" in path:
+        return request.url.path
+    return path
 
 
 def _fault(state: MockState, request: Request, key: str | None, when: str) -> HttpFault | None:
     if not state.faults.http_faults:
         return None
     with state.lock:
-        return state.faults.http_fault(request.method, request.url.path, key, when)
+        return state.faults.http_fault(request.method, _path(request), key, when)
 
 
 async def _apply(fault: HttpFault) -> Response | None:
@@ -120,19 +132,23 @@ def _finish(
     rid: str,
     decision: Decision | None,
     key: str | None,
+    arrived: float,
 ) -> Response:
-    response.headers["X-Request-Id"] = rid
+    # Raw header appends: every response here is fresh and carries none of these yet
+    # (``response.headers[...] = `` builds a MutableHeaders and scans the list per header).
+    raw = response.raw_headers
+    raw.append((b"x-request-id", rid.encode("latin-1")))
     if decision is not None:
-        response.headers["X-RateLimit-Limit"] = str(decision.limit)
-        response.headers["X-RateLimit-Remaining"] = str(decision.remaining)
-        response.headers["X-RateLimit-Reset"] = str(decision.reset)
+        raw.append((b"x-ratelimit-limit", str(decision.limit).encode("latin-1")))
+        raw.append((b"x-ratelimit-remaining", str(decision.remaining).encode("latin-1")))
+        raw.append((b"x-ratelimit-reset", str(decision.reset).encode("latin-1")))
     with state.lock:
         state.record(
             {
-                "time": state.now(),
+                "time": arrived,
                 "method": request.method,
-                "path": request.url.path,
-                "query": str(request.url.query),
+                "path": _path(request),
+                "query": request.scope.get("query_string", b"").decode(),
                 "operationId": op_id,
                 "status": response.status_code,
                 "key": key,

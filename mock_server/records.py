@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 __all__ = ["Asset", "MediaSource", "Output", "Target", "Task", "Tenant"]
 
@@ -97,6 +97,8 @@ class Task:
     completed_at: float | None = None
     outputs_expired: bool = False
     output_dir: Path | None = None
+    # serialize.task_json's view of a completed task (no longer changes), links unsigned.
+    view: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     @property
     def updated_at(self) -> float:

@@ -20,6 +20,29 @@ def output_path(task: Task, target: Target, name: str, fmt: str) -> str:
 
 
 def task_json(task: Task, sign: Signer) -> dict[str, Any]:
+    """The task as ``GET /tasks/{id}`` shows it, with freshly signed links.
+
+    A completed task no longer changes but for its links, so its view is built once
+    (links left as paths) and each read copies it down to the outputs and signs them."""
+    if task.completed_at is None:
+        return _task_json(task, sign)
+    view = task.view
+    if view is None:
+        view = task.view = _task_json(task, _unsigned)
+    client_id = task.client_id
+    data = dict(view)
+    data["targets"] = [
+        {**t, "output": [{**o, "link": sign(client_id, o["link"])} for o in t["output"]]}
+        for t in view["targets"]
+    ]
+    return data
+
+
+def _unsigned(client_id: str, path: str) -> str:
+    return path
+
+
+def _task_json(task: Task, sign: Signer) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": task.id,
         "createdAt": format_time(task.created_at),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import heapq
+import itertools
 import os
 import random
 import shutil
@@ -191,10 +192,10 @@ class Store:
 
     def list_tasks(self, tenant: Tenant, skip: int, take: int) -> list[Task]:
         # Tasks are inserted in creation order, which is also (createdAt, id) order for
-        # one clock; newest first is the reverse.
-        ordered = list(tenant.tasks.values())
-        end = len(ordered) - skip
-        return ordered[max(0, end - take) : max(0, end)][::-1]
+        # one clock; newest first is the reverse. Walking it from the end costs
+        # skip + take, not the number of tasks stored.
+        start = min(skip, len(tenant.tasks))
+        return list(itertools.islice(reversed(tenant.tasks.values()), start, start + take))
 
     # -- planning --------------------------------------------------------------------
 

@@ -29,11 +29,16 @@ class SpecValidators:
         self._components = spec["components"]
         self.bodies: dict[str, jsonschema.Draft202012Validator] = {}
         self.params: dict[str, list[dict[str, Any]]] = {}
+        self._param_validators: dict[tuple[str, str], jsonschema.Draft202012Validator] = {}
         self.responses: dict[tuple[str, int], jsonschema.Draft202012Validator] = {}
         for item in spec["paths"].values():
             for op in item.values():
                 op_id = op["operationId"]
                 self.params[op_id] = [self._resolve(p) for p in op.get("parameters", [])]
+                for p in self.params[op_id]:  # compiled once, not per request
+                    if p.get("in") == "query" and "schema" in p:
+                        key = (op_id, p["name"])
+                        self._param_validators[key] = jsonschema.Draft202012Validator(p["schema"])
                 content = op.get("requestBody", {}).get("content", {})
                 if "application/json" in content:
                     self.bodies[op_id] = self._compile(content["application/json"]["schema"])
@@ -90,7 +95,7 @@ class SpecValidators:
                     value = int(raw)
                 except ValueError:
                     raise MockError(400, f"{name}: must be an integer, got {raw!r}") from None
-            error = best_match(jsonschema.Draft202012Validator(schema).iter_errors(value))
+            error = best_match(self._param_validators[(op_id, name)].iter_errors(value))
             if error is not None:
                 raise MockError(400, f"{name}: {error.message}")
             out[name] = value

@@ -16,8 +16,22 @@ async def list_(state: MockState, request: Request, tenant: Tenant) -> dict[str,
     return models_json(state.catalog, frozenset(tenant.enabled_models))
 
 
+# (id(catalog), enabled) -> (catalog, body). The catalog is immutable data and the body is
+# only ever serialized, so each (catalog, access set) is built once, not on every request.
+_CACHE: dict[tuple[int, frozenset[str]], tuple[Catalog, dict[str, Any]]] = {}
+_CACHE_MAX = 256
+
+
 def models_json(catalog: Catalog, enabled: frozenset[str]) -> dict[str, Any]:
-    return {"models": [model_json(m, m.id in enabled) for m in catalog]}
+    key = (id(catalog), enabled)
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] is catalog:
+        return hit[1]
+    data = {"models": [model_json(m, m.id in enabled) for m in catalog]}
+    if len(_CACHE) >= _CACHE_MAX:
+        _CACHE.clear()
+    _CACHE[key] = (catalog, data)  # the reference keeps id(catalog) from being reused
+    return data
 
 
 def model_json(m: ModelSpec, enabled: bool) -> dict[str, Any]:

@@ -5,6 +5,7 @@ content types). ``AUDIOSHAKE_TEST_PROFILE=deep`` (``make test-deep``) runs many 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 import schemathesis
@@ -16,6 +17,9 @@ from mock_server.state import MockConfig, MockState
 
 DEEP = os.environ.get("AUDIOSHAKE_TEST_PROFILE") == "deep"
 EXAMPLES = 200 if DEEP else 25  # per operation; 8 operations
+# Cases each operation must really run (schemathesis adds explicit and coverage-phase
+# cases; hypothesis stops early once an operation has nothing new): deep runs >= 1,000.
+MIN_CASES = 125 if DEEP else 25
 
 DECLARED_QUERY = {"skip", "take", "name"}
 STATE = MockState(MockConfig(rate_limit=None, validate_responses=True, api_keys=["contract-key"]))
@@ -29,6 +33,15 @@ def _cleanup() -> object:
     STATE.close()
 
 
+@pytest.fixture
+def cases(request: pytest.FixtureRequest) -> Iterator[list[int]]:
+    """Counts the cases one operation ran; fails the run if it ran too few."""
+    count = [0]
+    yield count
+    request.node.user_properties.append(("cases", count[0]))
+    assert count[0] >= MIN_CASES, f"only {count[0]} cases ran (want >= {MIN_CASES})"
+
+
 @schema.parametrize()
 @settings(
     max_examples=EXAMPLES,
@@ -36,7 +49,8 @@ def _cleanup() -> object:
     suppress_health_check=list(HealthCheck),
     derandomize=not DEEP,
 )
-def test_every_operation_conforms(case: schemathesis.Case) -> None:
+def test_every_operation_conforms(case: schemathesis.Case, cases: list[int]) -> None:
+    cases[0] += 1
     # positive_data_acceptance is off on purpose: a schema-valid body can still break a
     # catalog rule (unknown model, format the model does not offer), which the spec
     # leaves to GET /models so a new model never needs a spec change; those are 400s.

@@ -1,0 +1,1 @@
+"""Helpers shared by test layers (property, e2e, live); no tests here."""
