@@ -1,0 +1,1 @@
+"""Benchmarks and hardening figures: ``make bench`` (see bench/README.md)."""

@@ -51,6 +51,34 @@ def bad_input(report: Report) -> None:
     )
 
 
+def batch(report: Report, files: int) -> None:
+    """Issue 7's benchmark (bench/batch.py) as rows of this table."""
+    import json
+
+    log(f"batch: {files} files through audioshake batch at the mock's 60/s")
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "batch.py"), "--files", str(files), "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    report.add(
+        "7 batch",
+        f"{files} short files, 60/s limit: share of the limit",
+        f"{r['rate_per_s']:.1f} req/s = {r['fraction_of_limit']:.1%} ({r['requests']} requests, "
+        f"busiest second {r['busiest_second']}, wall {r['wall_s']:.1f} s, "
+        f"peak RSS {r['peak_rss_mib']:.0f} MiB)",
+        ">= 95%",
+        r["fraction_of_limit"] >= 0.95 and r["exit_code"] == 0,
+    )
+    report.add(
+        "7 batch", "429s reaching the batch", str(r["requests_429"]), "0", r["requests_429"] == 0
+    )
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="shorter runs (a smoke test)")
@@ -67,6 +95,7 @@ def main() -> int:
         "ratelimit": lambda r: ratelimit_accuracy.run(r, seconds=3 if q else 10),
         "faults": lambda r: faults.run(r, runs=6 if q else 20),
         "badinput": bad_input,
+        "batch": lambda r: batch(r, files=200 if q else 1000),
     }
     chosen = [s for s in a.only.split(",") if s] or list(sections)
     unknown = set(chosen) - set(sections)

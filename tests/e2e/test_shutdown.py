@@ -13,7 +13,7 @@ from .conftest import MockProcess, wait_for
 
 pytestmark = pytest.mark.slow
 
-LATENCY_MS = 1500
+LATENCY_MS = 3000  # well inside uvicorn's 5 s graceful-shutdown window
 EXIT_DEADLINE_S = 10.0
 
 

@@ -503,7 +503,8 @@ class ServiceMachine(RuleBasedStateMachine):
         elif task.short:  # rendering a long input's outputs is slow
             r = self.files.get(link)
             assert r.status_code == 200, f"a live link of {task.id} is refused: {r.text}"
-            assert r.content
+            # audio is never empty; a transcript of a second of audio may hold no words
+            assert r.content or urlsplit(link).path.endswith((".srt", ".txt"))
 
     def _has_output(self, task: ModelTask) -> bool:
         return any(t.status == "completed" for t in task.targets)
