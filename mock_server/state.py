@@ -196,7 +196,7 @@ class MockState:
     def reset(self, seed: int | None = None) -> None:
         """Forget everything (tenants, tasks, files, faults, journal); keep the config."""
         with self.lock:
-            for sub in ("assets", "outputs", "uploads", "media"):
+            for sub in ("assets", "outputs", "uploads", "media", "render-cache"):
                 shutil.rmtree(self.data_dir / sub, ignore_errors=True)
             self._build(self.config.seed if seed is None else seed)
 
