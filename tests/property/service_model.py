@@ -128,6 +128,7 @@ class ModelAsset:
     uploaded_at: float
     duration: float
     path: Any  # the local file (pathlib.Path)
+    stored: Any = None  # where the mock keeps it (pathlib.Path), to see it deleted
 
     def usable(self, now: float) -> bool:
         return now < self.uploaded_at + ASSET_TTL_S
@@ -215,6 +216,12 @@ class RateWindow:
     def free(self, now: float) -> int:
         """How many more requests at ``now`` will be answered."""
         return max(0, RATE_LIMIT - sum(1 for h in self.hits if h > now - 1.0))
+
+    def reset(self, now: float, answered_now: int) -> float:
+        """``X-RateLimit-Reset`` after ``answered_now`` more answered requests at ``now``:
+        seconds until the oldest counted one leaves the window."""
+        window = [h for h in self.hits if h > now - 1.0] + [now] * answered_now
+        return round(max(0.0, window[0] + 1.0 - now), 3)
 
     def retry_after(self, now: float, answered_now: int) -> int:
         """The Retry-After of a request refused at ``now`` after ``answered_now`` more

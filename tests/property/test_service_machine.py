@@ -39,6 +39,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from audioshake_client.models import OutputItem, Target, Task
+from audioshake_client.types import Unset
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -54,6 +56,7 @@ from hypothesis.stateful import (
 
 from audioshake_kit.billing import billable_minutes
 from audioshake_kit.errors import (
+    APIStatusError,
     LinkExpiredError,
     NotFoundError,
     PermissionDeniedError,
@@ -117,11 +120,11 @@ def target_requests(draw: st.DrawFn) -> dict[str, Any]:
         st.lists(st.sampled_from(model.output_formats), min_size=1, max_size=2, unique=True)
     )
     target: dict[str, Any] = {"model": model.id, "formats": formats}
-    if model.variants and draw(st.booleans()):
+    if bool(model.variants) and draw(st.booleans()):
         target["variant"] = draw(st.sampled_from([v.id for v in model.variants]))
     if model.residual and draw(st.booleans()):
         target["residual"] = True
-    if model.supported_languages and draw(st.booleans()):
+    if bool(model.supported_languages) and draw(st.booleans()):
         target["language"] = draw(st.sampled_from(model.supported_languages))
     return target
 
@@ -288,7 +291,7 @@ class ServiceMachine(RuleBasedStateMachine):
 
     @initialize(target=sources, fmt=st.sampled_from(UPLOAD_FORMATS))
     def first_upload(self, fmt: str) -> ModelAsset:
-        return self.upload_file(fmt, UPLOAD_SECONDS[-1])
+        return self._upload(fmt, UPLOAD_SECONDS[-1])
 
     @initialize(gated=st.sets(st.sampled_from(GATED_IDS)))
     def enable_gated_models(self, gated: set[str]) -> None:
@@ -300,12 +303,17 @@ class ServiceMachine(RuleBasedStateMachine):
         target=sources, fmt=st.sampled_from(UPLOAD_FORMATS), seconds=st.sampled_from(UPLOAD_SECONDS)
     )
     def upload_file(self, fmt: str, seconds: float) -> ModelAsset:
+        return self._upload(fmt, seconds)
+
+    def _upload(self, fmt: str, seconds: float) -> ModelAsset:
         self._count("upload_file")
         path = self.media.get(fmt, seconds)
         asset = self.shake.upload(path)
         assert asset.format_ == fmt
         duration = self.shake.estimate(path, "vocals").duration
         model = ModelAsset(asset.id, self._answered("uploadAsset")["time"], duration, path)
+        with self.mock.state.lock:
+            model.stored = self.mock.state.store.tenants[KEY].assets[asset.id].path
         self.assets[asset.id] = model
         return model
 
@@ -359,6 +367,7 @@ class ServiceMachine(RuleBasedStateMachine):
         else:
             estimate = self.shake.estimate(source.duration, targets)
             kwargs = {"url": source.url}
+        task: Task | APIStatusError
         try:
             task = self.shake.create_task(targets, **kwargs)
         except (PermissionDeniedError, NotFoundError) as exc:
@@ -425,7 +434,7 @@ class ServiceMachine(RuleBasedStateMachine):
             LinkRef(task.id, target.id, f"{out.name}.{out.format_}", out.link, now)
             for target in got.targets
             if target.status.value == "completed"
-            for out in target.output
+            for out in _outputs(target)
         ]
         return multiple(*refs[:2])
 
@@ -450,7 +459,7 @@ class ServiceMachine(RuleBasedStateMachine):
         if stale_by is not None:
             self.mock.advance(stale_by)
             self._sync()
-        planned = sum(len(t.output) for t in read.targets if t.status.value == "completed")
+        planned = sum(len(_outputs(t)) for t in read.targets if t.status.value == "completed")
         dest = Path(tempfile.mkdtemp(dir=self.out))
         if planned and not task.outputs_exist(self.now()):
             with pytest.raises(LinkExpiredError):
@@ -483,7 +492,8 @@ class ServiceMachine(RuleBasedStateMachine):
         signed_at = self.now()
         self._sync()
         link = next(
-            (o.link for t in read.targets if t.status.value == "completed" for o in t.output), None
+            (o.link for t in read.targets if t.status.value == "completed" for o in _outputs(t)),
+            None,
         )
         if link is None:
             return
@@ -527,7 +537,7 @@ class ServiceMachine(RuleBasedStateMachine):
 
     def _assets_listed(self) -> None:
         got = [a.id for a in self.shake.list_assets()]
-        now = self.now()
+        now = self._answered("listAssets")["time"]
         live = [a for a in self.assets.values() if a.usable(now)]
         live.sort(key=lambda a: (a.uploaded_at, a.id), reverse=True)
         assert got == [a.id for a in live], "GET /assets is not the live assets, newest first"
@@ -540,22 +550,27 @@ class ServiceMachine(RuleBasedStateMachine):
         assert ids == [t.id for t in order], "GET /tasks is not newest first (createdAt, id)"
 
     def _statistics_equal_the_ledger(self) -> None:
-        charges = [e for e in self.admin.ledger(KEY) if e["kind"] == "charge"]
         for name, group in (("usage", _month), ("distribution", lambda e: e["model"])):
-            want: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-            for e in charges:
-                want[group(e)][0] += 1
-                want[group(e)][1] += e["minutes"]
             field = "month" if name == "usage" else "model"
             got = {
                 s.to_dict()[field]: [s.total_targets, int(s.total_minutes)]
                 for s in self.shake.usage(name)
             }
+            # The ledger as it stood when the service answered (the facade may have
+            # waited for its rate limiter, and targets ended meanwhile).
+            sent_at = self._answered("getTaskStatistics")["time"]
+            want: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+            for e in self.admin.ledger(KEY):
+                if e["kind"] == "charge" and e["time"] <= sent_at:
+                    want[group(e)][0] += 1
+                    want[group(e)][1] += e["minutes"]
             assert got == dict(want), f"{name} statistics differ from the ledger"
+        self._sync()
+        charges = [e for e in self.admin.ledger(KEY) if e["kind"] == "charge"]
         completed = [
             t for task in self.model_tasks.values() for t in task.targets if t.status == "completed"
         ]
-        assert len(charges) == len(completed)
+        assert len(charges) == len(completed), "charges differ from the completed targets"
 
     # -- the world around ----------------------------------------------------------------
 
@@ -598,6 +613,7 @@ class ServiceMachine(RuleBasedStateMachine):
         assert [r.status_code for r in answers] == [200] * answered + [429] * (n - answered)
         for i, r in enumerate(answers[:answered]):
             assert r.headers["X-RateLimit-Remaining"] == str(free - i - 1)
+            assert r.headers["X-RateLimit-Reset"] == str(window.reset(now, i + 1))
         refused = answers[answered:]
         if not refused:
             return
@@ -632,6 +648,8 @@ class ServiceMachine(RuleBasedStateMachine):
             tenant = self.mock.state.store.tenants.get(KEY)
             held = set(tenant.assets) if tenant else set()
         assert held == {a.id for a in self.assets.values() if a.usable(now)}
+        gone = [a.id for a in self.assets.values() if not a.usable(now) and a.stored.exists()]
+        assert not gone, f"expired assets still on disk: {gone}"
 
     @invariant()
     def tasks_keep_the_service_rules(self) -> None:
@@ -646,6 +664,11 @@ class ServiceMachine(RuleBasedStateMachine):
                 booked[e["target_id"]].append(e)
         for task in self.model_tasks.values():
             self._check_task(task, self._snapshot(task.id), booked, now)
+
+    def _outputs_dir(self, task_id: str) -> Path | None:
+        state = self.mock.state
+        with state.lock:
+            return state.store.tenants[KEY].tasks[task_id].output_dir
 
     def _snapshot(self, task_id: str) -> dict[str, Any]:
         state = self.mock.state
@@ -683,6 +706,9 @@ class ServiceMachine(RuleBasedStateMachine):
         assert snap["cost"] == round(sum(costs), 4)
         if all(t.status == "completed" for t in task.targets):
             assert snap["cost"] == task.estimate.total, "the charge differs from estimate()"
+        if not task.outputs_exist(now):
+            kept = self._outputs_dir(task.id)
+            assert kept is None or not kept.exists(), f"outputs of {task.id} kept past 72 h"
         if first_time:
             statuses = {t.status for t in task.targets}
             if len(statuses) == 2:
@@ -755,12 +781,16 @@ def _fault_kwargs(fault: FaultRule) -> dict[str, Any]:
     }
 
 
-def _oldest_link_expired(task: Any, now: float) -> bool:
+def _outputs(target: Target) -> list[OutputItem]:
+    return [] if isinstance(target.output, Unset) else target.output
+
+
+def _oldest_link_expired(task: Task, now: float) -> bool:
     expires = [
         int(parse_qs(urlsplit(o.link).query)["expires"][0])
         for t in task.targets
         if t.status.value == "completed"
-        for o in t.output
+        for o in _outputs(t)
     ]
     return bool(expires) and now > min(expires)
 
