@@ -72,6 +72,7 @@ class Store:
         self.registry = registry
         self.open_keys = open_keys
         self.tenants: dict[str, Tenant] = {}
+        self.tenants_by_client: dict[str, Tenant] = {}
         self.tasks_by_id: dict[str, Task] = {}
         self._events: list[Event] = []
         self._seq = 0
@@ -85,6 +86,7 @@ class Store:
         if tenant is None:
             tenant = Tenant(key=key, client_id=self.ids.new(now))
             self.tenants[key] = tenant
+            self.tenants_by_client[tenant.client_id] = tenant
         return tenant
 
     def authenticate(self, key: str | None, now: float) -> Tenant:

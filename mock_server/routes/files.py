@@ -34,7 +34,7 @@ async def _download(state: MockState, request: Request) -> Response:
     parts = path.split("/")[2:]  # ["outputs", client, task, target, file] or ["assets", client, id]
     with state.lock:
         if parts[0] == "assets" and len(parts) == 3:
-            tenant = _tenant(state, parts[1])
+            tenant = state.store.tenants_by_client.get(parts[1])
             asset = tenant.assets.get(parts[2]) if tenant else None
             if asset is None:
                 raise MockError(403, "asset expired")
@@ -56,7 +56,3 @@ async def _download(state: MockState, request: Request) -> Response:
             raise MockError(403, "invalid link")
     out_dir = await run_in_threadpool(state.outputs.ensure, task, target)
     return FileResponse(out_dir / filename, media_type=output.mime)
-
-
-def _tenant(state: MockState, client_id: str):  # type: ignore[no-untyped-def]
-    return next((t for t in state.store.tenants.values() if t.client_id == client_id), None)
