@@ -4,7 +4,10 @@ from the task's input by ``render``; kept until the task's retention ends.
 Rendering is deterministic, so audio outputs are cached by what decides them (the
 input's content, and each part's name, format, role and model) in a bounded store
 under ``data_dir/render-cache``; a task whose input and targets were rendered before
-(a test fixture uploaded again, say) gets hard links instead of a second render."""
+(a test fixture uploaded again, say) gets hard links instead of a second render.
+
+A target's files are ``<task output dir>/<target id>-<output file name>``: one directory
+per task (made at creation), so serving a target costs links, not directories."""
 
 from __future__ import annotations
 
@@ -24,20 +27,26 @@ from .synth import synth_media
 __all__ = ["OutputFiles"]
 
 CACHE_ENTRIES = 64
+LOCK_STRIPES = 64
 
 
 class OutputFiles:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
-        self._locks: dict[str, threading.Lock] = {}
+        # locks are taken in the order target -> render -> media, one of each at most,
+        # so each kind has its own stripes (a shared stripe would deadlock on a collision)
+        self._stripes = {
+            kind: [threading.Lock() for _ in range(LOCK_STRIPES)]
+            for kind in ("target", "render", "media")
+        }
         self._guard = threading.Lock()
         self._cache_dir = data_dir / "render-cache"
         self._cache: OrderedDict[str, Path] = OrderedDict()
         self._digests: dict[tuple[str, int, int], str] = {}
 
-    def _lock(self, target_id: str) -> threading.Lock:
-        with self._guard:
-            return self._locks.setdefault(target_id, threading.Lock())
+    def _lock(self, kind: str, name: str) -> threading.Lock:
+        """The lock for work of ``kind`` on ``name`` (a bounded set, shared by hash)."""
+        return self._stripes[kind][hash(name) % LOCK_STRIPES]
 
     def input_path(self, media: MediaSource) -> Path:
         """The input on disk; synthetic URL media is made the first time it is needed."""
@@ -45,7 +54,7 @@ class OutputFiles:
             return media.path
         seed = media.synth_seed or 0
         path = self.data_dir / "media" / f"synth-{seed}-{media.duration}.wav"
-        with self._lock(f"media-{seed}-{media.duration}"):
+        with self._lock("media", f"{seed}-{media.duration}"):
             if not path.exists():
                 path.parent.mkdir(parents=True, exist_ok=True)
                 tmp = path.with_suffix(".tmp.wav")
@@ -53,15 +62,21 @@ class OutputFiles:
                 tmp.replace(path)
         return path
 
-    def ensure(self, task: Task, target: Target) -> Path:
-        """Render every output of ``target`` once; returns its directory. Blocking."""
+    @staticmethod
+    def path(task: Task, target: Target, filename: str) -> Path:
+        """Where the output ``filename`` of ``target`` is kept."""
         assert task.output_dir is not None
-        out_dir = task.output_dir / target.id
-        done = out_dir / ".complete"
-        with self._lock(target.id):
-            if done.exists():
-                return out_dir
-            out_dir.mkdir(parents=True, exist_ok=True)
+        return task.output_dir / f"{target.id}-{filename}"
+
+    def ensure(self, task: Task, target: Target) -> None:
+        """Render every output of ``target`` once (see ``path``). Blocking."""
+        if target.rendered:
+            return
+        with self._lock("target", target.id):
+            if target.rendered:
+                return
+            assert task.output_dir is not None
+            task.output_dir.mkdir(parents=True, exist_ok=True)
             text = [o for o in target.outputs if o.role == "text"]
             for o in text:
                 data = render_text(
@@ -72,7 +87,7 @@ class OutputFiles:
                     language=target.language,
                     transcript=target.transcript_text,
                 )
-                (out_dir / f"{o.name}.{o.format}").write_bytes(data)
+                self.path(task, target, f"{o.name}.{o.format}").write_bytes(data)
             audio = [
                 AudioPart(
                     o.name,
@@ -86,18 +101,19 @@ class OutputFiles:
                 if o.role != "text"
             ]
             if audio:
-                cached = self._rendered(self.input_path(task.media), audio, task.media.kind)
+                cached = self._rendered(task.media, audio)
                 for part in audio:
-                    _link(cached / part.filename, out_dir / part.filename)
-            done.touch()
-        return out_dir
+                    _link(cached / part.filename, self.path(task, target, part.filename))
+            target.rendered = True
 
-    def _rendered(self, source: Path, parts: Sequence[AudioPart], kind: str) -> Path:
-        """The cache directory holding ``parts`` rendered from ``source``."""
+    def _rendered(self, media: MediaSource, parts: Sequence[AudioPart]) -> Path:
+        """The cache directory holding ``parts`` rendered from ``media``."""
+        source = self.input_path(media)
+        digest = media.digest or self._digest(source)
         spec = repr([(p.name, p.format, p.role, p.key, p.index, p.count) for p in parts])
-        key = hashlib.blake2b(f"{self._digest(source)}|{kind}|{spec}".encode(), digest_size=16)
+        key = hashlib.blake2b(f"{digest}|{media.kind}|{spec}".encode(), digest_size=16)
         entry = self._cache_dir / key.hexdigest()
-        with self._lock(f"render-{entry.name}"):
+        with self._lock("render", entry.name):
             with self._guard:
                 if entry.name in self._cache:
                     self._cache.move_to_end(entry.name)
@@ -105,7 +121,7 @@ class OutputFiles:
             tmp = entry.with_name(entry.name + ".tmp")
             shutil.rmtree(tmp, ignore_errors=True)
             tmp.mkdir(parents=True)
-            render_audio(source, parts, tmp, video_input=kind == "video")
+            render_audio(source, parts, tmp, video_input=media.kind == "video")
             tmp.replace(entry)
             with self._guard:
                 self._cache[entry.name] = entry
@@ -115,11 +131,12 @@ class OutputFiles:
         return entry
 
     def _digest(self, path: Path) -> str:
+        """SHA-256 of a file whose digest was not taken on upload (synthetic media)."""
         st = path.stat()
         ident = (str(path), st.st_size, st.st_mtime_ns)
         digest = self._digests.get(ident)
         if digest is None:
-            h = hashlib.blake2b(digest_size=16)
+            h = hashlib.sha256()
             with path.open("rb") as fh:
                 while chunk := fh.read(1 << 20):
                     h.update(chunk)

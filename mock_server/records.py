@@ -17,7 +17,8 @@ class MediaSource:
 
     ``path`` is None for synthetic URL media until an output needs it
     (``synth_seed``/``duration`` make it then). ``error`` is a planned target failure
-    (code, message) caused by the input itself.
+    (code, message) caused by the input itself. ``digest`` (SHA-256, hex) keys the
+    render cache.
     """
 
     kind: Literal["audio", "video", "text"]
@@ -27,6 +28,7 @@ class MediaSource:
     path: Path | None = None
     synth_seed: int | None = None
     error: tuple[int, str] | None = None
+    digest: str | None = None  # of the content, when known (uploads are hashed as received)
 
 
 @dataclass(slots=True)
@@ -74,6 +76,7 @@ class Target:
     updated_at: float = 0.0
     cost: float | None = None
     transcript_text: str | None = None
+    rendered: bool = False  # its output files are on disk (``OutputFiles.ensure``)
 
     @property
     def ended(self) -> bool:

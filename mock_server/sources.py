@@ -17,7 +17,7 @@ __all__ = ["MediaRegistry", "probe_source", "synthetic_duration", "url_seed"]
 MIN_SYNTH_S, MAX_SYNTH_S = 30.0, 300.0
 
 
-def probe_source(path: Path) -> MediaSource:
+def probe_source(path: Path, digest: str | None = None) -> MediaSource:
     """A MediaSource for a stored file; undecodable media becomes a planned failure."""
     try:
         info = probe(path)
@@ -27,7 +27,12 @@ def probe_source(path: Path) -> MediaSource:
         fmt = sniff_file(path) or "bin"
         kind: Literal["audio", "text"] = "text" if fmt in ("txt", "json") else "audio"
         return MediaSource(
-            kind=kind, format=fmt, duration=None, path=path, error=(exc.code, exc.message)
+            kind=kind,
+            format=fmt,
+            duration=None,
+            path=path,
+            error=(exc.code, exc.message),
+            digest=digest,
         )
     return MediaSource(
         kind=info.kind,
@@ -35,6 +40,7 @@ def probe_source(path: Path) -> MediaSource:
         duration=info.duration,
         channels=info.channels,
         path=path,
+        digest=digest,
     )
 
 

@@ -105,13 +105,21 @@ class Store:
         if tenant.credits is not None and tenant.credits <= 0:
             raise MockError(402, "uploads need a positive credit balance")
 
-    def add_asset(self, tenant: Tenant, name: str, path: Path, size: int, now: float) -> Asset:
+    def add_asset(
+        self,
+        tenant: Tenant,
+        name: str,
+        path: Path,
+        size: int,
+        now: float,
+        digest: str | None = None,
+    ) -> Asset:
         """Take ownership of an uploaded file (already on disk, type already checked)."""
         asset_id = self.ids.new(now)
-        final = self.data_dir / "assets" / tenant.client_id / asset_id / _safe_name(name)
+        final = self.data_dir / "assets" / tenant.client_id / f"{asset_id}-{_safe_name(name)}"
         final.parent.mkdir(parents=True, exist_ok=True)
         path.replace(final)
-        media = probe_source(final)
+        media = probe_source(final, digest)
         ttl = self.catalog.limits.asset_ttl_seconds
         asset = Asset(
             asset_id, tenant.client_id, name, media.format, size, final, now, now + ttl, media
@@ -392,7 +400,7 @@ class Store:
     def _expire_asset(self, key: str, asset_id: str) -> None:
         asset = self.tenants[key].assets.pop(asset_id, None)
         if asset is not None:
-            shutil.rmtree(asset.path.parent, ignore_errors=True)
+            asset.path.unlink(missing_ok=True)
 
     def _expire_outputs(self, task_id: str) -> None:
         task = self.tasks_by_id[task_id]

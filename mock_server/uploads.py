@@ -1,13 +1,14 @@
 """``POST /assets`` bodies, streamed once straight to the data dir.
 
 python-multipart's streaming parser is fed the request stream chunk by chunk; the
-``file`` part is written to a temporary file as it arrives and counted, so a body is
+``file`` part is written to a temporary file as it arrives, counted and hashed, so a body is
 never buffered whole. A declared Content-Length above the limit is refused before
 reading; an actual size above it stops the stream and deletes the partial file.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from collections.abc import AsyncIterator, Mapping
@@ -33,6 +34,7 @@ class Upload:
     path: Path
     size: int
     format: str
+    digest: str  # SHA-256 of the file's bytes, hex
 
 
 def check_declared_size(headers: Mapping[str, str], max_bytes: int) -> None:
@@ -72,7 +74,7 @@ async def receive_upload(
         fmt = sniff_bytes(sink.head)
         if fmt is None:
             raise MockError(415, "file: content is not a supported audio, video or transcript type")
-        return Upload(sink.filename or "upload", sink.path, sink.size, fmt)
+        return Upload(sink.filename or "upload", sink.path, sink.size, fmt, sink.hash.hexdigest())
     except BaseException as exc:
         sink.discard()
         if isinstance(exc, MockError):
@@ -93,6 +95,7 @@ class _FileSink:
         self.filename: str | None = None
         self.size = 0
         self.head = b""
+        self.hash = hashlib.sha256()
         self.too_large = False
         self.ended = False
         self._fh: IO[bytes] | None = None
@@ -142,6 +145,7 @@ class _FileSink:
             return
         if len(self.head) < SNIFF_BYTES:
             self.head += chunk[: SNIFF_BYTES - len(self.head)]
+        self.hash.update(chunk)
         self._fh.write(chunk)
 
     def _part_end(self) -> None:

@@ -3,6 +3,8 @@ rate limited, not journaled. 403 when expired, tampered or gone; ``Range`` → 2
 
 from __future__ import annotations
 
+import os
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
@@ -54,5 +56,16 @@ async def _download(state: MockState, request: Request) -> Response:
         )
         if target is None or output is None or target.status != "completed":
             raise MockError(403, "invalid link")
-    out_dir = await run_in_threadpool(state.outputs.ensure, task, target)
-    return FileResponse(out_dir / filename, media_type=output.mime)
+    file = state.outputs.path(task, target, filename)
+
+    def render_and_stat() -> os.stat_result:
+        state.outputs.ensure(task, target)
+        try:
+            return os.stat(file)
+        except FileNotFoundError:  # retention ended while this request was on its way
+            raise MockError(403, "output expired") from None
+
+    # one worker-thread hop for the render and the stat FileResponse would do itself
+    return FileResponse(
+        file, media_type=output.mime, stat_result=await run_in_threadpool(render_and_stat)
+    )
