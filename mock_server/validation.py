@@ -22,6 +22,24 @@ def field_path(path: Any) -> str:
     return out
 
 
+_SCHEMAS = "#/components/schemas/"
+
+
+def _inline(node: Any, components: Mapping[str, Any], seen: tuple[str, ...] = ()) -> Any:
+    """``node`` with each ``#/components/schemas/…`` $ref replaced by its schema (a ref
+    met again inside itself, a recursive schema, stays a $ref)."""
+    if isinstance(node, list):
+        return [_inline(v, components, seen) for v in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith(_SCHEMAS) and ref not in seen:
+        target = _inline(components["schemas"][ref[len(_SCHEMAS) :]], components, (*seen, ref))
+        rest = {k: _inline(v, components, seen) for k, v in node.items() if k != "$ref"}
+        return {**rest, "allOf": [target, *rest.get("allOf", [])]} if rest else target
+    return {k: _inline(v, components, seen) for k, v in node.items()}
+
+
 class SpecValidators:
     """Per operation: a body validator, query parameter schemas and response validators."""
 
@@ -48,7 +66,8 @@ class SpecValidators:
                         self.responses[(op_id, int(code))] = self._compile(body["schema"])
 
     def _compile(self, schema: Mapping[str, Any]) -> jsonschema.Draft202012Validator:
-        full = {**schema, "components": self._components}
+        # $refs inlined: resolving them per instance was a third of the validation time
+        full = {**_inline(schema, self._components), "components": self._components}
         return jsonschema.Draft202012Validator(
             full, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
         )
