@@ -1,4 +1,5 @@
-"""The one media probe: file type by content, then duration, channels and rate by PyAV.
+"""The one media probe: file type by content, then duration, channels and rate by PyAV
+(uncompressed and FLAC files by libsndfile first: a tenth of the time, same answer).
 
 Used by the mock (to bill and to plan target failures) and by the facade's offline
 ``estimate()``, so an estimate always equals the charge. Types are decided by magic
@@ -16,6 +17,7 @@ from fractions import Fraction
 from typing import Any, Literal
 
 import av
+import soundfile
 
 __all__ = [
     "AUDIO_FORMATS",
@@ -176,6 +178,8 @@ def probe(path: str | os.PathLike[str]) -> MediaInfo:
     if fmt in TEXT_FORMATS:
         _check_text(path, fmt)
         return MediaInfo(fmt, "text", None, None, None, False, False)
+    if fmt in _LIBSNDFILE_FORMATS and (info := _probe_libsndfile(path, fmt)) is not None:
+        return info
     # The wav demuxer reads megabytes while probing unless told not to.
     options = {"probesize": "4096"} if fmt == "wav" else {}
     try:
@@ -195,6 +199,22 @@ def probe(path: str | os.PathLike[str]) -> MediaInfo:
         fmt = "mp4" if video else "m4a"
     kind: Literal["audio", "video"] = "video" if video else "audio"
     return MediaInfo(fmt, kind, duration, channels, rate, True, bool(video))
+
+
+_LIBSNDFILE_FORMATS = frozenset({"wav", "aiff", "flac"})
+
+
+def _probe_libsndfile(path: str | os.PathLike[str], fmt: str) -> MediaInfo | None:
+    """The header's frame count, once a first block decodes; None leaves the file (and
+    the verdict on anything unusual) to PyAV."""
+    try:
+        with soundfile.SoundFile(path) as f:
+            if f.frames <= 0 or f.samplerate <= 0 or len(f.read(1024, dtype="int16")) == 0:
+                return None
+            duration = float(Fraction(f.frames, f.samplerate))
+            return MediaInfo(fmt, "audio", duration, f.channels, f.samplerate, True, False)
+    except (RuntimeError, ValueError, TypeError):  # soundfile.LibsndfileError is a RuntimeError
+        return None
 
 
 def probe_duration(path: str | os.PathLike[str]) -> float:

@@ -11,6 +11,7 @@ import av
 import numpy as np
 import pytest
 
+import audioshake_kit.media as media_module
 from audioshake_kit.media import (
     MEDIA_FORMATS,
     SNIFF_BYTES,
@@ -58,6 +59,34 @@ def test_probe_reports_duration_rate_channels_and_kind(media: dict[str, Path], f
     else:  # mp4/m4a: the container's edit list, in milliseconds
         assert info.duration == pytest.approx(SECONDS, abs=0.001)
     assert probe_duration(media[fmt]) == info.duration
+
+
+@pytest.mark.parametrize("fmt", ["wav", "aiff", "flac"])
+@pytest.mark.parametrize(("seconds", "channels", "rate"), [(1.5, 1, 22050), (7.3, 2, 44100)])
+def test_libsndfile_and_pyav_agree(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fmt: str,
+    seconds: float,
+    channels: int,
+    rate: int,
+) -> None:
+    """The libsndfile shortcut gives what PyAV alone gives (billing depends on it)."""
+    path = synth_media(tmp_path / "in", seconds, fmt, seed=3, channels=channels, sample_rate=rate)
+    fast = probe(path)
+    monkeypatch.setattr(media_module, "_probe_libsndfile", lambda *_: None)
+    assert probe(path) == fast
+
+
+def test_a_wav_libsndfile_refuses_is_still_judged_by_pyav(
+    media: dict[str, Path], tmp_path: Path
+) -> None:
+    data = media["wav"].read_bytes()
+    path = tmp_path / "cut.wav"
+    path.write_bytes(data[:60])  # header, no samples
+    with pytest.raises(MediaError) as err:
+        probe(path)
+    assert err.value.code == 4001
 
 
 def test_a_name_does_not_decide_the_type(media: dict[str, Path], tmp_path: Path) -> None:
