@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast
 
+import xxhash
+
 from .records import MediaSource, Target, Task
 from .render import AudioPart, render_audio, render_text
 from .synth import synth_media
@@ -27,6 +29,7 @@ from .synth import synth_media
 __all__ = ["OutputFiles"]
 
 CACHE_ENTRIES = 64
+DIGESTS_KEPT = 1024
 LOCK_STRIPES = 64
 
 
@@ -42,7 +45,8 @@ class OutputFiles:
         self._guard = threading.Lock()
         self._cache_dir = data_dir / "render-cache"
         self._cache: OrderedDict[str, Path] = OrderedDict()
-        self._digests: dict[tuple[str, int, int], str] = {}
+        # content digests by file identity, which a task's hard link shares with its asset
+        self._digests: OrderedDict[tuple[int, int, int, int], str] = OrderedDict()
 
     def _lock(self, kind: str, name: str) -> threading.Lock:
         """The lock for work of ``kind`` on ``name`` (a bounded set, shared by hash)."""
@@ -109,7 +113,7 @@ class OutputFiles:
     def _rendered(self, media: MediaSource, parts: Sequence[AudioPart]) -> Path:
         """The cache directory holding ``parts`` rendered from ``media``."""
         source = self.input_path(media)
-        digest = media.digest or self._digest(source)
+        digest = self._digest(source)
         spec = repr([(p.name, p.format, p.role, p.key, p.index, p.count) for p in parts])
         key = hashlib.blake2b(f"{digest}|{media.kind}|{spec}".encode(), digest_size=16)
         entry = self._cache_dir / key.hexdigest()
@@ -131,16 +135,22 @@ class OutputFiles:
         return entry
 
     def _digest(self, path: Path) -> str:
-        """SHA-256 of a file whose digest was not taken on upload (synthetic media)."""
+        """The content's XXH3-128, taken once per file (not per task): an identity for
+        the cache, not a defence (the inputs are the user's own files)."""
         st = path.stat()
-        ident = (str(path), st.st_size, st.st_mtime_ns)
-        digest = self._digests.get(ident)
+        ident = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+        with self._guard:
+            digest = self._digests.get(ident)
         if digest is None:
-            h = hashlib.sha256()
+            h = xxhash.xxh3_128()
             with path.open("rb") as fh:
                 while chunk := fh.read(1 << 20):
                     h.update(chunk)
-            digest = self._digests[ident] = h.hexdigest()
+            digest = h.hexdigest()
+            with self._guard:
+                self._digests[ident] = digest
+                while len(self._digests) > DIGESTS_KEPT:
+                    self._digests.popitem(last=False)
         return digest
 
 

@@ -17,8 +17,7 @@ class MediaSource:
 
     ``path`` is None for synthetic URL media until an output needs it
     (``synth_seed``/``duration`` make it then). ``error`` is a planned target failure
-    (code, message) caused by the input itself. ``digest`` (SHA-256, hex) keys the
-    render cache.
+    (code, message) caused by the input itself.
     """
 
     kind: Literal["audio", "video", "text"]
@@ -28,7 +27,6 @@ class MediaSource:
     path: Path | None = None
     synth_seed: int | None = None
     error: tuple[int, str] | None = None
-    digest: str | None = None  # of the content, when known (uploads are hashed as received)
 
 
 @dataclass(slots=True)

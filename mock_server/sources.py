@@ -17,7 +17,7 @@ __all__ = ["MediaRegistry", "probe_source", "synthetic_duration", "url_seed"]
 MIN_SYNTH_S, MAX_SYNTH_S = 30.0, 300.0
 
 
-def probe_source(path: Path, digest: str | None = None) -> MediaSource:
+def probe_source(path: Path) -> MediaSource:
     """A MediaSource for a stored file; undecodable media becomes a planned failure."""
     try:
         info = probe(path)
@@ -32,7 +32,6 @@ def probe_source(path: Path, digest: str | None = None) -> MediaSource:
             duration=None,
             path=path,
             error=(exc.code, exc.message),
-            digest=digest,
         )
     return MediaSource(
         kind=info.kind,
@@ -40,7 +39,6 @@ def probe_source(path: Path, digest: str | None = None) -> MediaSource:
         duration=info.duration,
         channels=info.channels,
         path=path,
-        digest=digest,
     )
 
 

@@ -105,21 +105,13 @@ class Store:
         if tenant.credits is not None and tenant.credits <= 0:
             raise MockError(402, "uploads need a positive credit balance")
 
-    def add_asset(
-        self,
-        tenant: Tenant,
-        name: str,
-        path: Path,
-        size: int,
-        now: float,
-        digest: str | None = None,
-    ) -> Asset:
+    def add_asset(self, tenant: Tenant, name: str, path: Path, size: int, now: float) -> Asset:
         """Take ownership of an uploaded file (already on disk, type already checked)."""
         asset_id = self.ids.new(now)
         final = self.data_dir / "assets" / tenant.client_id / f"{asset_id}-{_safe_name(name)}"
         final.parent.mkdir(parents=True, exist_ok=True)
         path.replace(final)
-        media = probe_source(final, digest)
+        media = probe_source(final)
         ttl = self.catalog.limits.asset_ttl_seconds
         asset = Asset(
             asset_id, tenant.client_id, name, media.format, size, final, now, now + ttl, media

@@ -1,14 +1,13 @@
 """``POST /assets`` bodies, streamed once straight to the data dir.
 
 python-multipart's streaming parser is fed the request stream chunk by chunk; the
-``file`` part is written to a temporary file as it arrives, counted and hashed, so a body is
+``file`` part is written to a temporary file as it arrives and counted, so a body is
 never buffered whole. A declared Content-Length above the limit is refused before
 reading; an actual size above it stops the stream and deletes the partial file.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 from collections.abc import AsyncIterator, Mapping
@@ -34,7 +33,6 @@ class Upload:
     path: Path
     size: int
     format: str
-    digest: str  # SHA-256 of the file's bytes, hex
 
 
 def check_declared_size(headers: Mapping[str, str], max_bytes: int) -> None:
@@ -74,7 +72,7 @@ async def receive_upload(
         fmt = sniff_bytes(sink.head)
         if fmt is None:
             raise MockError(415, "file: content is not a supported audio, video or transcript type")
-        return Upload(sink.filename or "upload", sink.path, sink.size, fmt, sink.hash.hexdigest())
+        return Upload(sink.filename or "upload", sink.path, sink.size, fmt)
     except BaseException as exc:
         sink.discard()
         if isinstance(exc, MockError):
@@ -95,7 +93,6 @@ class _FileSink:
         self.filename: str | None = None
         self.size = 0
         self.head = b""
-        self.hash = hashlib.sha256()
         self.too_large = False
         self.ended = False
         self._fh: IO[bytes] | None = None
@@ -138,14 +135,13 @@ class _FileSink:
     def _part_data(self, data: bytes, start: int, end: int) -> None:
         if not self._in_file or self._fh is None:
             return
-        chunk = data[start:end]
+        chunk = memoryview(data)[start:end]  # no copy of the (up to 2 GiB) file's bytes
         self.size += len(chunk)
         if self.size > self.max_bytes:
             self.too_large = True
             return
         if len(self.head) < SNIFF_BYTES:
-            self.head += chunk[: SNIFF_BYTES - len(self.head)]
-        self.hash.update(chunk)
+            self.head += bytes(chunk[: SNIFF_BYTES - len(self.head)])
         self._fh.write(chunk)
 
     def _part_end(self) -> None:

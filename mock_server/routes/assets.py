@@ -22,7 +22,7 @@ async def upload(state: MockState, request: Request, tenant: Tenant) -> dict[str
         with state.lock:
             state.store.check_can_upload(tenant)
             asset = state.store.add_asset(
-                tenant, received.name, received.path, received.size, state.now(), received.digest
+                tenant, received.name, received.path, received.size, state.now()
             )
             return asset_json(asset, state.signer_for(base_url(request)))
     finally:
