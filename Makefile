@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-GEN_ARGS := --path openapi/audioshake.yaml --config openapi/generator-config.yaml --meta none
+GEN_ARGS := --path openapi/audioshake.yaml --config openapi/generator-config.yaml --meta none --custom-template-path openapi/templates
 
 .PHONY: setup test test-deep lint typecheck generate check-generated demo bench bench-tools clean
 

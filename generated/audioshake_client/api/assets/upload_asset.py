@@ -24,7 +24,7 @@ def _get_kwargs(
 
     _kwargs["files"] = body.to_multipart()
 
-    headers["Content-Type"] = "multipart/form-data; boundary=+++"
+    # httpx writes Content-Type with a random boundary for files= bodies
 
     _kwargs["headers"] = headers
     return _kwargs
