@@ -13,7 +13,8 @@ from starlette.routing import Route
 from audioshake_kit.spec import data_text
 
 from ..endpoint import JSONResponse
-from ..errors import error_body
+from ..errors import MockError, error_body
+from ..routes.common import read_body
 from .api import AdminError, MockAdmin
 
 __all__ = ["admin_routes"]
@@ -37,7 +38,10 @@ def admin_routes(admin: MockAdmin) -> list[Route]:
         return endpoint
 
     async def body(request: Request) -> dict[str, Any]:
-        raw = await request.body()
+        try:
+            raw = await read_body(request)
+        except MockError as exc:
+            raise AdminError(exc.message) from None
         try:
             data = orjson.loads(raw) if raw else {}
         except orjson.JSONDecodeError as exc:

@@ -12,10 +12,28 @@ from ..errors import MockError
 
 Operations = dict[str, tuple[str, Handler]]
 
+MAX_JSON_BYTES = 1 << 20  # a 20-target task with 4 KiB of metadata is under 10 KiB
+
+
+async def read_body(request: Request, limit: int = MAX_JSON_BYTES) -> bytes:
+    """The body, up to ``limit`` bytes: 413 from a larger Content-Length before reading,
+    or as soon as the bytes read pass the limit (the rest is never buffered)."""
+    declared = request.headers.get("content-length", "")
+    too_large = MockError(413, f"body: larger than the {limit}-byte limit for JSON bodies")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
 
 async def json_body(request: Request) -> Any:
-    """The parsed JSON body, or 400 naming what is wrong with it."""
-    raw = await request.body()
+    """The parsed JSON body, or 400 naming what is wrong with it (413 above 1 MiB)."""
+    raw = await read_body(request)
     if not raw:
         raise MockError(400, "body: a JSON body is required")
     try:

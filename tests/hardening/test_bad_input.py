@@ -318,6 +318,34 @@ CASES: list[Case] = [
     # -- metadata and other task fields of the wrong size or type -----------------------
     ("metadata 4097 characters", lambda w: create(w, metadata="m" * 4097), 400, "metadata"),
     ("metadata 1 MB", lambda w: create(w, metadata="m" * 1_000_000), 400, "metadata"),
+    # a JSON body above 1 MiB is 413 (before 400), read no further than the limit
+    ("JSON body 2 MiB", lambda w: create(w, metadata="m" * (2 << 20)), 413, "1048576"),
+    (
+        "JSON body 2 MiB, chunked (no length declared)",
+        lambda w: w.a.post(
+            "/tasks",
+            content=iter([b"{" + b" " * (1 << 20), b" " * (1 << 20) + b"}"]),
+            headers={"content-type": "application/json"},
+        ),
+        413,
+        "limit",
+    ),
+    (
+        "JSON body declaring 5 GiB",
+        lambda w: w.a.post(
+            "/tasks",
+            content=b"{}",
+            headers={"content-type": "application/json", "content-length": str(5 * 1024**3)},
+        ),
+        413,
+        "limit",
+    ),
+    (
+        "webhook registration 2 MiB",
+        lambda w: w.a.post("/webhooks", json={"url": "https://example.com/" + "x" * (2 << 20)}),
+        413,
+        "limit",
+    ),
     ("metadata an object", lambda w: create(w, metadata={"a": 1}), 400, "metadata"),
     ("callbackUrl not a URL", lambda w: create(w, callbackUrl=42), 400, "callbackUrl"),
     # -- query parameters ---------------------------------------------------------------
