@@ -44,7 +44,7 @@ from .downloads import (
     plan_downloads,
     stream_async,
 )
-from .errors import APIError
+from .errors import APIError, after_task_created
 from .polling import Sleep, wait_steps
 from .ratelimit import RateLimiter
 from .retries import MAX_RETRIES
@@ -279,8 +279,9 @@ class AsyncAudioShake(BaseClient):
         wires = self._check_targets(targets)
         asset = await self.upload(path)
         task = await self.create_task(wires, asset_id=asset.id, metadata=metadata)
-        result = await self.wait(task, timeout=timeout, on_target=on_target)
-        files = await self.download(result, dest_dir)
+        with after_task_created(task.id):
+            result = await self.wait(task, timeout=timeout, on_target=on_target)
+            files = await self.download(result, dest_dir)
         result = replace(result, files=tuple(files))
         if raise_on_failure:
             self._result(result.task, raise_on_failure=True)

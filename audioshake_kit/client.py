@@ -44,7 +44,7 @@ from .downloads import (
     plan_downloads,
     stream_sync,
 )
-from .errors import APIError
+from .errors import APIError, after_task_created
 from .polling import Sleep, wait_steps
 from .ratelimit import RateLimiter
 from .retries import MAX_RETRIES
@@ -299,8 +299,9 @@ class AudioShake(BaseClient):
         wires = self._check_targets(targets)
         asset = self.upload(path)
         task = self.create_task(wires, asset_id=asset.id, metadata=metadata)
-        result = self.wait(task, timeout=timeout, on_target=on_target)
-        files = self.download(result, dest_dir)
+        with after_task_created(task.id):
+            result = self.wait(task, timeout=timeout, on_target=on_target)
+            files = self.download(result, dest_dir)
         result = replace(result, files=tuple(files))
         if raise_on_failure:
             self._result(result.task, raise_on_failure=True)

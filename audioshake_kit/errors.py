@@ -3,7 +3,7 @@
     AudioShakeError
     ├── ConfigurationError          no API key, bad base URL
     ├── ValidationError             caught before the network; names the field
-    ├── APIError                    the service answered badly, or not at all
+    ├── APIError                    the service answered badly, or not at all (.task_id)
     │   ├── APIStatusError          .status_code, .message, .request_id, .body
     │   │   ├── BadRequestError             400
     │   │   ├── AuthenticationError         401
@@ -27,6 +27,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 __all__ = [
@@ -51,6 +53,7 @@ __all__ = [
     "ValidationError",
     "WaitTimeoutError",
     "WebhookSignatureError",
+    "after_task_created",
     "status_error",
 ]
 
@@ -72,7 +75,11 @@ class ValidationError(AudioShakeError, ValueError):
 
 
 class APIError(AudioShakeError):
-    """The service answered with an error, or did not answer."""
+    """The service answered with an error, or did not answer. ``task_id`` is set when a
+    multi-step call (``separate``) failed after its task was created: that task exists,
+    is billed as its targets end, and can be resumed with ``wait`` and ``download``."""
+
+    task_id: str | None = None
 
     def __init__(self, message: str, *, request_id: str | None = None) -> None:
         super().__init__(message)
@@ -207,3 +214,18 @@ def status_error(
     if cls is None:
         cls = ServerError if status_code >= 500 else APIStatusError
     return cls(message, status_code=status_code, request_id=request_id, body=body, headers=headers)
+
+
+@contextmanager
+def after_task_created(task_id: str) -> Iterator[None]:
+    """Mark an ``APIError`` raised in the block as coming after ``task_id`` existed, so
+    the caller resumes that task instead of paying for a new one."""
+    try:
+        yield
+    except APIError as exc:
+        exc.task_id = task_id
+        exc.add_note(
+            f"task {task_id} was created before this error and is billed as its targets end:"
+            f" resume it with wait({task_id!r}) and download(), do not create it again"
+        )
+        raise

@@ -25,6 +25,7 @@ from ..errors import (
     TaskFailedError,
     ValidationError,
     WaitTimeoutError,
+    after_task_created,
 )
 from ..targets import apply_options, is_url, parse_target
 from ..types import TargetSpec, TaskResult
@@ -111,7 +112,15 @@ def guarded(func: F) -> F:
             raise _fail(ExitCode.TIMEOUT, str(exc)) from None
         except TaskFailedError as exc:
             raise _fail(ExitCode.TARGET_FAILED, str(exc)) from None
-        except (APIError, AudioShakeError, OSError) as exc:
+        except APIError as exc:
+            message = str(exc) or type(exc).__name__
+            if exc.task_id is not None:  # paid for: resume it, do not separate again
+                message += (
+                    f" (task {exc.task_id} was created: resume with"
+                    f" 'audioshake wait {exc.task_id}' and 'audioshake download {exc.task_id}')"
+                )
+            raise _fail(ExitCode.API, message) from None
+        except (AudioShakeError, OSError) as exc:
             raise _fail(ExitCode.API, str(exc) or type(exc).__name__) from None
         except KeyboardInterrupt:
             raise _fail(ExitCode.API, "interrupted") from None
@@ -203,10 +212,11 @@ def separate(
             render.out.print(
                 f"Task [b]{task.id}[/b] created; waiting for {len(task.targets)} targets"
             )
-        with bars.targets(len(task.targets)) as on_target:
-            result = client.wait(task, timeout=timeout, on_target=on_target)
-        with bars.files() as progress_files:
-            files = client.download(result, output / file.stem, on_progress=progress_files)
+        with after_task_created(task.id):
+            with bars.targets(len(task.targets)) as on_target:
+                result = client.wait(task, timeout=timeout, on_target=on_target)
+            with bars.files() as progress_files:
+                files = client.download(result, output / file.stem, on_progress=progress_files)
         result = replace(result, files=tuple(files))
     if json_:
         render.print_json(render.result_json(result, est))

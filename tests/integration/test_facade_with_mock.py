@@ -12,7 +12,7 @@ import anyio
 import httpx
 import pytest
 
-from audioshake_kit import AsyncAudioShake, AudioShake, ValidationError
+from audioshake_kit import AsyncAudioShake, AudioShake, ServerError, ValidationError
 from audioshake_kit.media import probe
 from mock_server.harness import InProcessMock
 from mock_server.synth import synth_media
@@ -111,6 +111,35 @@ def test_a_create_refused_before_the_handler_is_sent_again_and_made_once(
     task = client.create_task(["vocals"], asset_id=asset.id)
     assert [t.id for t in client.list_tasks()] == [task.id]
     assert len(charges(mock, "reserve")) == 1
+
+
+def test_separate_failing_after_the_create_names_the_task_to_resume(
+    mock: InProcessMock, song: Path, tmp_path: Path
+) -> None:
+    client = mock.facade()
+    # every read of a task fails: wait() gives up after its transient-error budget
+    mock.admin.add_http_fault(method="GET", path="/tasks/*", status=503, times=None)
+    with pytest.raises(ServerError) as caught:
+        client.separate(song, ["vocals", "bass"], tmp_path / "out")
+    [task] = [t for t in mock.state.store.tasks_by_id.values()]
+    assert caught.value.task_id == task.id
+    assert any(f"wait({task.id!r})" in note for note in caught.value.__notes__)
+    mock.admin.clear_http_faults()
+    result = client.wait(caught.value.task_id)  # resumed, not created again
+    files = client.download(result, tmp_path / "out")
+    assert sorted(p.name for p in files) == ["bass.wav", "vocals.wav"]
+    assert len(mock.state.store.tasks_by_id) == 1
+    assert len(charges(mock)) == 2
+
+
+def test_an_error_before_the_create_names_no_task(
+    mock: InProcessMock, song: Path, tmp_path: Path
+) -> None:
+    mock.admin.add_http_fault(method="POST", path="/tasks", status=503, times=None)
+    with pytest.raises(ServerError) as caught:
+        mock.facade().separate(song, ["vocals"], tmp_path / "out")
+    assert caught.value.task_id is None
+    assert not mock.state.store.tasks_by_id
 
 
 def test_a_burst_stays_under_the_limit_and_no_429_reaches_the_caller(

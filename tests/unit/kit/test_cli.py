@@ -70,6 +70,17 @@ def test_separate_json(run: Run, api: respx.MockRouter, wav: Path, tmp_path: Pat
     assert json.loads(create.calls.last.request.content)["metadata"] == "m"
 
 
+def test_separate_failing_after_the_create_tells_how_to_resume(
+    run: Run, api: respx.MockRouter, wav: Path, tmp_path: Path
+) -> None:
+    routes(api)
+    api.get(f"{API}/tasks/task-1").respond(503, json={"message": "down"})
+    result = run("separate", wav, "-t", "vocals", "-o", tmp_path / "out")
+    assert result.exit_code == 3, result.output  # ExitCode.API
+    line = one_line_error(result)
+    assert "'audioshake wait task-1'" in line and "'audioshake download task-1'" in line
+
+
 def test_separate_prints_estimate_task_id_table_and_cost(
     run: Run, api: respx.MockRouter, wav: Path, tmp_path: Path
 ) -> None:
