@@ -27,11 +27,7 @@ def probe_source(path: Path) -> MediaSource:
         fmt = sniff_file(path) or "bin"
         kind: Literal["audio", "text"] = "text" if fmt in ("txt", "json") else "audio"
         return MediaSource(
-            kind=kind,
-            format=fmt,
-            duration=None,
-            path=path,
-            error=(exc.code, exc.message),
+            kind=kind, format=fmt, duration=None, path=path, error=(exc.code, exc.message)
         )
     return MediaSource(
         kind=info.kind,
