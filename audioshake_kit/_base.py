@@ -36,7 +36,7 @@ from ._requests import KnownIds, Op, aremember_response, remember_response
 from .billing import BillingTarget, billable_minutes, price_targets, round_credits
 from .catalog import Catalog, get_catalog
 from .errors import ConfigurationError, TaskFailedError, ValidationError
-from .polling import WaitPolicy
+from .polling import MIN_POLL_ERRORS, WaitPolicy
 from .ratelimit import RateLimiter
 from .rules import check_task_request
 from .targets import target_to_wire
@@ -285,11 +285,12 @@ class BaseClient:
             raise ValidationError("a task id must be a non-empty string", field="task_id")
         return task_id
 
-    @staticmethod
-    def _wait_policy(timeout: float | None) -> WaitPolicy:
+    def _wait_policy(self, timeout: float | None) -> WaitPolicy:
+        """Polls tolerate as many transient errors in a row as a call retries, and never
+        fewer than ``WaitPolicy``'s default (a wait is long; its reads are idempotent)."""
         if timeout is not None and timeout < 0:
             raise ValidationError("must not be negative", field="timeout")
-        return WaitPolicy(timeout=timeout)
+        return WaitPolicy(timeout=timeout, max_errors=max(MIN_POLL_ERRORS, self.max_retries))
 
     @staticmethod
     def _result(task: Task, raise_on_failure: bool) -> TaskResult:

@@ -6,7 +6,8 @@ drives it in a few lines; tests drive it with a script of task states.
 
 - Polls at a growing interval (1 s × 1.5 per poll, up to 10 s) with ±10 % jitter.
 - A 429 waits its ``Retry-After``; other transient errors (connection, 5xx) back off and
-  poll again, up to ``max_errors`` in a row. Anything else is raised.
+  poll again, up to ``max_errors`` in a row (the clients pass the larger of 5 and their
+  ``max_retries``). Anything else is raised.
 - ``on_target(target)`` is called once per target, when it is first seen ended.
 - At the deadline it reads the task one last time, then raises ``WaitTimeoutError``
   carrying the last task seen.
@@ -24,7 +25,7 @@ from audioshake_client.models import Target, TargetStatus, Task
 from .errors import APIError, WaitTimeoutError
 from .retries import retry_delay, should_retry
 
-__all__ = ["FETCH", "Fetch", "Sleep", "WaitPolicy", "WaitStep", "wait_steps"]
+__all__ = ["FETCH", "MIN_POLL_ERRORS", "Fetch", "Sleep", "WaitPolicy", "WaitStep", "wait_steps"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,9 @@ FETCH = Fetch()
 WaitStep = Fetch | Sleep
 
 
+MIN_POLL_ERRORS = 5
+
+
 @dataclass(frozen=True, slots=True)
 class WaitPolicy:
     timeout: float | None = None  # seconds; None waits for ever
@@ -48,7 +52,7 @@ class WaitPolicy:
     max_interval: float = 10.0
     multiplier: float = 1.5
     jitter: float = 0.1  # each pause is scaled by 1 ± jitter
-    max_errors: int = 5  # transient errors in a row before giving up
+    max_errors: int = MIN_POLL_ERRORS  # transient errors in a row before giving up
 
 
 def wait_steps(

@@ -184,3 +184,32 @@ async def test_async_wait(
         result = await aclient.wait("task-1", on_target=lambda t: seen.append(t.model))
     assert seen == ["vocals", "drums"] and len(result.failed) == 1
     assert len(clock.sleeps) == 1
+
+
+@pytest.mark.parametrize(
+    ("max_retries", "failures", "survives"),
+    [(3, 5, True), (3, 6, False), (8, 8, True), (8, 9, False)],
+    ids=["default-5-in-a-row", "default-6", "retries8-8-in-a-row", "retries8-9"],
+)
+def test_wait_tolerates_as_many_errors_in_a_row_as_the_client_retries(
+    api: respx.MockRouter, clock: FakeClock, max_retries: int, failures: int, survives: bool
+) -> None:
+    """At least 5 (a wait is long), and ``max_retries`` when that is more."""
+    route = api.get(f"{API}/tasks/task-1")
+    route.side_effect = [httpx.Response(503, json={"message": "busy"})] * failures + [
+        httpx.Response(200, json=PARTIAL[1])
+    ]
+    with AudioShake(
+        "key",
+        base_url=API,
+        clock=clock.now,
+        sleep=clock.sleep,
+        rng=random.Random(0),
+        max_retries=max_retries,
+    ) as client:
+        if survives:
+            assert client.wait("task-1").task.id == "task-1"
+        else:
+            with pytest.raises(APIError, match="busy"):
+                client.wait("task-1")
+    assert route.call_count == (failures + 1 if survives else failures)
