@@ -244,7 +244,10 @@ def create_flow(
                 clock=clock,
             )
         except APIError as lookup_error:
-            error.add_note(f"looking for the task afterwards failed too: {lookup_error}")
+            error.add_note(
+                f"looking for the task afterwards failed too ({lookup_error}): it may exist"
+                " and be billed; find it with list_tasks() before creating it again"
+            )
             raise error from None
         if found is not None:
             known.add(found.id)

@@ -216,4 +216,5 @@ def test_a_failed_lookup_raises_the_create_error_not_a_resend(
     with pytest.raises(APIConnectionError, match="refused") as info:
         create(client)
     assert "looking for the task afterwards failed too" in info.value.__notes__[0]
+    assert "list_tasks()" in info.value.__notes__[0]
     assert len(service.posts) == 1
