@@ -9,8 +9,8 @@ replacing the files of the lifecycle before. Bounded by a time budget.
 Files (the mock's data dir and the downloads) go to one place, measured twice:
 
 - tmpfs (``/dev/shm``): what the kit and the mock cost;
-- disk (the temp dir): downloads are fsynced (``downloads.py``); what writing one
-  output there costs, with and without fsync, is measured in the same run.
+- disk (the temp dir): what storing one output costs there and on tmpfs, as the
+  downloads store it (``downloads.py``: write, fsync, rename), is measured beside it.
 
     .venv/bin/python -m bench.lifecycle [--seconds 8] [--where /dev/shm] [--no-download]
 """
@@ -88,23 +88,22 @@ def measure(
     return out
 
 
-def write_cost(where: Path, file_bytes: int, fsync: bool, files: int = 48) -> float:
-    """Mean seconds to write one file of ``file_bytes`` to ``where`` (and fsync it),
-    as the downloads write them; the files are removed as they go."""
-    work = Path(tempfile.mkdtemp(prefix="bench-write-", dir=where))
+def store_cost(where: Path, file_bytes: int, files: int = 48) -> float:
+    """Mean seconds to store one output in ``where`` as ``downloads.py`` does when the
+    file is already there: write ``.part``, fsync, rename over the old file."""
+    work = Path(tempfile.mkdtemp(prefix="bench-store-", dir=where))
     data = os.urandom(file_bytes)
+    part, final = work / "out.wav.part", work / "out.wav"
     try:
         spent = 0.0
-        for i in range(files):
-            path = work / f"{i}.part"
+        for _ in range(files):
             start = time.perf_counter()
-            with open(path, "wb") as f:
+            with open(part, "wb") as f:
                 f.write(data)
                 f.flush()
-                if fsync:
-                    os.fsync(f.fileno())
+                os.fsync(f.fileno())
+            os.replace(part, final)
             spent += time.perf_counter() - start
-            path.unlink()
         return spent / files
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -141,12 +140,13 @@ def run(report: Report, seconds: float = 6.0) -> None:
     if tmpfs is not None:
         disk = measure(seconds, on_disk)
         size = int(disk["bytes"] // len(MODELS))
-        synced, plain = write_cost(on_disk, size, True), write_cost(on_disk, size, False)
+        here, there = store_cost(on_disk, size), store_cost(tmpfs, size)
         report.add(
             "2 lifecycle",
-            f"same, files on disk ({on_disk}; downloads fsynced)",
-            f"{disk['rate']:.0f}/s ({_phases(disk, True)}); one {size / 1e6:.2f} MB output "
-            f"written there: {synced * 1e3:.2f} ms fsynced, {plain * 1e3:.2f} ms without",
+            f"same, files on disk ({on_disk})",
+            f"{disk['rate']:.0f}/s ({_phases(disk, True)}); storing one {size / 1e6:.2f} MB "
+            f"output as downloads do (write, fsync, rename over the last): "
+            f"{here * 1e3:.2f} ms there, {there * 1e3:.2f} ms on tmpfs",
             "",
             None,
         )
