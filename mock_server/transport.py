@@ -111,14 +111,11 @@ class ASGIPortalTransport(httpx.BaseTransport):
                 await self.app(scope, receive, send)
             finally:
                 response_done.set()
-        except httpx.TransportError:
+        except BaseException as exc:
             if file is not None:
                 file.close()
-            raise
-        except Exception as exc:
-            if file is not None:
-                file.close()
-            if started:
+            broken = isinstance(exc, Exception) and not isinstance(exc, httpx.TransportError)
+            if started and broken:
                 raise httpx.RemoteProtocolError(f"connection broken: {exc}") from exc
             raise
         return status, headers, bytes(body) if file is None else file
