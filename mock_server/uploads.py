@@ -21,7 +21,7 @@ from audioshake_kit.media import sniff_bytes
 
 from .errors import MockError
 
-__all__ = ["MULTIPART_OVERHEAD", "Upload", "receive_upload"]
+__all__ = ["MULTIPART_OVERHEAD", "Upload", "declares_more_than", "receive_upload"]
 
 MULTIPART_OVERHEAD = 64 * 1024
 SNIFF_BYTES = 4096
@@ -35,14 +35,15 @@ class Upload:
     format: str
 
 
+def declares_more_than(headers: Mapping[str, str], limit: int) -> bool:
+    """Whether the request's Content-Length announces a body above ``limit`` bytes."""
+    declared = headers.get("content-length", "")
+    return declared.isdigit() and int(declared) > limit
+
+
 def check_declared_size(headers: Mapping[str, str], max_bytes: int) -> None:
     """413 from the headers alone, before a byte of the body is read."""
-    declared = headers.get("content-length")
-    if (
-        declared is not None
-        and declared.isdigit()
-        and int(declared) > max_bytes + MULTIPART_OVERHEAD
-    ):
+    if declares_more_than(headers, max_bytes + MULTIPART_OVERHEAD):
         raise MockError(413, f"file: larger than the {max_bytes}-byte limit (2 GiB)")
 
 

@@ -9,6 +9,7 @@ from starlette.requests import Request
 
 from ..endpoint import Handler
 from ..errors import MockError
+from ..uploads import declares_more_than
 
 Operations = dict[str, tuple[str, Handler]]
 
@@ -18,17 +19,19 @@ MAX_JSON_BYTES = 1 << 20  # a 20-target task with 4 KiB of metadata is under 10 
 async def read_body(request: Request, limit: int = MAX_JSON_BYTES) -> bytes:
     """The body, up to ``limit`` bytes: 413 from a larger Content-Length before reading,
     or as soon as the bytes read pass the limit (the rest is never buffered)."""
-    declared = request.headers.get("content-length", "")
-    too_large = MockError(413, f"body: larger than the {limit}-byte limit for JSON bodies")
-    if declared.isdigit() and int(declared) > limit:
-        raise too_large
+    if declares_more_than(request.headers, limit):
+        raise _too_large(limit)
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise too_large
+            raise _too_large(limit)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _too_large(limit: int) -> MockError:
+    return MockError(413, f"body: larger than the {limit}-byte limit for JSON bodies")
 
 
 async def json_body(request: Request) -> Any:
