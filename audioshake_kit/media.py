@@ -213,7 +213,7 @@ def _probe_libsndfile(path: str | os.PathLike[str], fmt: str) -> MediaInfo | Non
                 return None
             duration = float(Fraction(f.frames, f.samplerate))
             return MediaInfo(fmt, "audio", duration, f.channels, f.samplerate, True, False)
-    except (RuntimeError, ValueError, TypeError):  # soundfile.LibsndfileError is a RuntimeError
+    except (RuntimeError, ValueError):  # soundfile.LibsndfileError is a RuntimeError
         return None
 
 
