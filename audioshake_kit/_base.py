@@ -33,12 +33,12 @@ from audioshake_client.models import (
 from audioshake_client.types import File
 
 from ._requests import KnownIds, Op, aremember_response, remember_response
-from .billing import BillingTarget, billable_minutes, price_targets, round_credits
-from .catalog import Catalog, get_catalog
+from .domain.billing import BillingTarget, billable_minutes, price_targets, round_credits
+from .domain.catalog import Catalog, get_catalog
+from .domain.rules import check_task_request
 from .errors import ConfigurationError, TaskFailedError, ValidationError
 from .polling import MIN_POLL_ERRORS, WaitPolicy
 from .ratelimit import RateLimiter
-from .rules import check_task_request
 from .targets import target_to_wire
 from .types import Estimate, TargetLike, TargetSpec, TaskResult
 
@@ -102,7 +102,7 @@ class UploadCheck:
 
 def _media() -> ModuleType:
     # Imported lazily: media.py pulls in PyAV, which the rest of the facade does not need.
-    from . import media
+    from .domain import media
 
     return media
 

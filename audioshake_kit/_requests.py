@@ -26,7 +26,8 @@ from audioshake_client.client import AuthenticatedClient
 from audioshake_client.models import Error, Task
 from audioshake_client.types import Response, Unset
 
-from .catalog import Catalog
+from .domain.catalog import Catalog
+from .domain.rules import effective_variant
 from .errors import (
     APIConnectionError,
     APIError,
@@ -37,7 +38,6 @@ from .errors import (
 )
 from .polling import Sleep
 from .retries import retry_delay, should_retry
-from .rules import effective_variant
 
 __all__ = [
     "ATTEMPT_ERRORS",

@@ -35,7 +35,7 @@ from ._requests import (
     failed_attempt,
     send_flow,
 )
-from .catalog import Catalog
+from .domain.catalog import Catalog
 from .downloads import (
     Fetch,
     PlannedOutput,

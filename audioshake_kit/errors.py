@@ -31,6 +31,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from .domain.errors import AudioShakeError, ValidationError, WebhookSignatureError
+from .headers import parse_retry_after
+
 __all__ = [
     "APIConnectionError",
     "APIError",
@@ -58,20 +61,8 @@ __all__ = [
 ]
 
 
-class AudioShakeError(Exception):
-    """Base of every error raised by audioshake-kit."""
-
-
 class ConfigurationError(AudioShakeError):
     """The client is not configured (e.g. no API key)."""
-
-
-class ValidationError(AudioShakeError, ValueError):
-    """A request broke a rule of the API; raised before anything is sent."""
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(f"{field}: {message}" if field else message)
-        self.field = field
 
 
 class APIError(AudioShakeError):
@@ -148,8 +139,6 @@ class RateLimitError(APIStatusError):
 
     @property
     def retry_after(self) -> float | None:
-        from .retries import parse_retry_after
-
         return parse_retry_after(self.headers)
 
 
@@ -183,10 +172,6 @@ class TaskFailedError(AudioShakeError):
     def __init__(self, message: str, *, result: Any = None) -> None:
         super().__init__(message)
         self.result = result
-
-
-class WebhookSignatureError(AudioShakeError):
-    """A webhook payload's signature header is missing, malformed, stale or wrong."""
 
 
 _BY_STATUS: dict[int, type[APIStatusError]] = {

@@ -11,12 +11,11 @@
 
 from __future__ import annotations
 
-import email.utils
 import random
-from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 
 from .errors import APIConnectionError, APIStatusError
+from .headers import parse_retry_after
 
 __all__ = [
     "INITIAL_RETRY_DELAY",
@@ -49,27 +48,6 @@ def should_retry(outcome: int | BaseException, method: str, *, resendable: bool 
     if isinstance(status, int):
         return safe and (status in RETRY_STATUSES or status >= 500)
     return safe and isinstance(status, APIConnectionError)
-
-
-def parse_retry_after(headers: Mapping[str, str], *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date), or None.
-
-    ``now`` dates an HTTP-date; the clients pass their injected clock."""
-    raw = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
-    if raw is None:
-        return None
-    raw = raw.strip()
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def backoff(attempt: int, rng: random.Random) -> float:

@@ -18,7 +18,7 @@ from typing import Any
 from audioshake_client.models import TargetRequest
 from audioshake_client.types import Unset
 
-from .catalog import Catalog, ModelSpec
+from .domain.catalog import Catalog, ModelSpec
 from .errors import ValidationError
 from .types import TargetLike, TargetSpec
 

@@ -12,7 +12,7 @@ from typing import Any, TypeAlias
 from audioshake_client.models import Target, TargetRequest, TargetStatus, Task
 from audioshake_client.types import Unset
 
-from .billing import Charge
+from .domain.billing import Charge
 
 __all__ = ["Estimate", "FailedTarget", "TargetLike", "TargetSpec", "TaskResult"]
 

@@ -23,7 +23,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from audioshake_kit.spec import data_text
+from audioshake_kit.domain.spec import data_text
 
 from .admin import MockAdmin
 from .admin.routes import admin_routes

@@ -1,7 +1,7 @@
 """The credit ledger: reservations at create, settlement as targets end, statistics.
 
 Every movement of credits is one entry, so the ledger explains any balance. Rules of
-price come from ``audioshake_kit.billing``; this module only books them.
+price come from ``audioshake_kit.domain.billing``; this module only books them.
 """
 
 from __future__ import annotations

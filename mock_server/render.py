@@ -24,7 +24,7 @@ import av
 import numpy as np
 from numpy.typing import NDArray
 
-from audioshake_kit.media import probe
+from audioshake_kit.domain.media import probe
 
 from .synth import AudioWriter, given_lines, timed_lines
 

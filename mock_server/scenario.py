@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import jsonschema
 import yaml
 
-from audioshake_kit.spec import data_text
+from audioshake_kit.domain.spec import data_text
 
 from .clock import parse_time
 from .state import MockConfig

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import parse_qs, urldefrag
 
-from audioshake_kit.media import MediaError, probe
+from audioshake_kit.domain.media import MediaError, probe
 
 from .records import MediaSource
 
@@ -22,7 +22,7 @@ def probe_source(path: Path) -> MediaSource:
     try:
         info = probe(path)
     except MediaError as exc:
-        from audioshake_kit.media import sniff_file
+        from audioshake_kit.domain.media import sniff_file
 
         fmt = sniff_file(path) or "bin"
         kind: Literal["audio", "text"] = "text" if fmt in ("txt", "json") else "audio"

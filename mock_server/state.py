@@ -15,8 +15,8 @@ from typing import Any, Literal
 
 import httpx
 
-from audioshake_kit.catalog import Catalog, get_catalog
-from audioshake_kit.spec import load_spec
+from audioshake_kit.domain.catalog import Catalog, get_catalog
+from audioshake_kit.domain.spec import load_spec
 
 from .clock import Clock, ManualClock, RealClock
 from .faults import FaultBook

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from audioshake_kit.billing import BillingTarget, billable_minutes, price_targets
-from audioshake_kit.catalog import Catalog, ModelSpec
-from audioshake_kit.errors import ValidationError
-from audioshake_kit.rules import check_task_request, effective_variant, gated_models
+from audioshake_kit.domain.billing import BillingTarget, billable_minutes, price_targets
+from audioshake_kit.domain.catalog import Catalog, ModelSpec
+from audioshake_kit.domain.errors import ValidationError
+from audioshake_kit.domain.rules import check_task_request, effective_variant, gated_models
 
 from .errors import MockError
 from .faults import FaultBook

@@ -17,7 +17,7 @@ from typing import IO, Any, cast
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from audioshake_kit.media import sniff_bytes
+from audioshake_kit.domain.media import sniff_bytes
 
 from .errors import MockError
 

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 import httpx
 
-from audioshake_kit.webhooks import SIGNATURE_HEADER, sign_payload
+from audioshake_kit.domain.signing import SIGNATURE_HEADER, sign_payload
 
 __all__ = ["Delivery", "WebhookDispatcher", "send_async", "send_sync"]
 

@@ -18,7 +18,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from audioshake_kit.media import probe
+from audioshake_kit.domain.media import probe
 from mock_server.synth import synth_media
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -133,7 +133,7 @@ class Examined:
 def examine(client: AudioShake, file: InputFile, wires: list[dict[str, Any]]) -> Examined:
     """Check ``file`` as an upload would (type by content, size) and estimate it by the
     service's own probe. Reads only the file."""
-    from ..media import MEDIA_FORMATS, sniff_file
+    from ..domain.media import MEDIA_FORMATS, sniff_file
 
     suffix = file.path.suffix.lower().lstrip(".")
     try:

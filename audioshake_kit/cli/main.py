@@ -16,8 +16,8 @@ import typer
 from audioshake_client.models import Task
 from rich.text import Text
 
-from .. import media
 from ..client import AudioShake
+from ..domain import media
 from ..errors import (
     APIError,
     AudioShakeError,

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from audioshake_kit.media import sniff_file
+from audioshake_kit.domain.media import sniff_file
 
 from ..clock import format_time, parse_time
 from ..records import MediaSource

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from audioshake_kit.spec import data_text
+from audioshake_kit.domain.spec import data_text
 
 from ..endpoint import JSONResponse
 from ..errors import MockError, error_body

@@ -6,7 +6,7 @@ from typing import Any
 
 from starlette.requests import Request
 
-from audioshake_kit.catalog import Catalog, ModelSpec
+from audioshake_kit.domain.catalog import Catalog, ModelSpec
 
 from ..records import Tenant
 from ..state import MockState

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from audioshake_kit import AsyncAudioShake, AudioShake, ServerError, ValidationError
-from audioshake_kit.media import probe
+from audioshake_kit.domain.media import probe
 from mock_server.harness import InProcessMock
 from mock_server.synth import synth_media
 

@@ -17,8 +17,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from audioshake_kit.billing import Charge, billable_minutes, round_credits
-from audioshake_kit.catalog import Catalog, ModelSpec, get_catalog
+from audioshake_kit.domain.billing import Charge, billable_minutes, round_credits
+from audioshake_kit.domain.catalog import Catalog, ModelSpec, get_catalog
 from audioshake_kit.types import Estimate
 
 __all__ = [

@@ -54,7 +54,8 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from audioshake_kit.billing import billable_minutes
+from audioshake_kit.domain.billing import billable_minutes
+from audioshake_kit.domain.rules import effective_variant
 from audioshake_kit.errors import (
     APIStatusError,
     LinkExpiredError,
@@ -62,7 +63,6 @@ from audioshake_kit.errors import (
     PermissionDeniedError,
     ValidationError,
 )
-from audioshake_kit.rules import effective_variant
 from mock_server.clock import format_time
 from mock_server.harness import InProcessMock
 from mock_server.synth import synth_media

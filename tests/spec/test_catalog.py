@@ -9,8 +9,8 @@ import jsonschema
 import pytest
 import yaml
 
-from audioshake_kit.catalog import Catalog, get_catalog
-from audioshake_kit.spec import data_text, load_catalog_data, load_spec
+from audioshake_kit.domain.catalog import Catalog, get_catalog
+from audioshake_kit.domain.spec import data_text, load_catalog_data, load_spec
 
 CATALOG = get_catalog()
 SPEC = load_spec()

@@ -19,7 +19,7 @@ from audioshake_client.models import (
 )
 from audioshake_client.types import Unset
 
-from audioshake_kit.spec import load_spec
+from audioshake_kit.domain.spec import load_spec
 
 EXAMPLES = load_spec()["components"]["examples"]
 BASE = "https://api.audioshake.ai"

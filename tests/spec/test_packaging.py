@@ -69,7 +69,7 @@ def test_installed_wheel_loads_catalog_outside_the_checkout(wheel: Path, tmp_pat
     )
     code = (
         "import audioshake_kit, audioshake_client;"
-        "from audioshake_kit.spec import load_spec;"
+        "from audioshake_kit.domain.spec import load_spec;"
         "c = audioshake_kit.get_catalog();"
         "print(audioshake_kit.__file__, audioshake_client.__file__, len(c.models),"
         " load_spec()['info']['title'])"

@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 from openapi_spec_validator import validate
 
-from audioshake_kit.spec import load_spec
+from audioshake_kit.domain.spec import load_spec
 
 SPEC = load_spec()
 OPERATIONS = {

@@ -32,7 +32,7 @@ from audioshake_client.models import (
     WebhookRegistration,
 )
 
-from audioshake_kit.spec import load_spec
+from audioshake_kit.domain.spec import load_spec
 from mock_server.validation import SpecValidators
 
 __all__ = ["ResponseLog", "SeenResponse", "check_response", "operation_id", "round_trip"]

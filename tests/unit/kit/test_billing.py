@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from audioshake_kit.billing import BillingTarget, billable_minutes, price_targets
+from audioshake_kit.domain.billing import BillingTarget, billable_minutes, price_targets
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,8 @@ import av
 import numpy as np
 import pytest
 
-import audioshake_kit.media as media_module
-from audioshake_kit.media import (
+import audioshake_kit.domain.media as media_module
+from audioshake_kit.domain.media import (
     MEDIA_FORMATS,
     SNIFF_BYTES,
     MediaError,

@@ -13,7 +13,7 @@ import pytest
 import soundfile as sf
 from numpy.typing import NDArray
 
-from audioshake_kit.media import probe, probe_duration
+from audioshake_kit.domain.media import probe, probe_duration
 from mock_server import render
 from mock_server.render import AUDIO_OUTPUT_FORMATS, AudioPart, render_audio, render_text
 from mock_server.synth import synth_media

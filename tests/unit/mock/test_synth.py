@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from audioshake_kit.media import probe
+from audioshake_kit.domain.media import probe
 from mock_server.synth import SYNTH_FORMATS, synth_media, synth_transcript
 
 
