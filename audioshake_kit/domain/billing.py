@@ -12,13 +12,20 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from .catalog import Catalog, get_catalog
 
-__all__ = ["BillingTarget", "Charge", "billable_minutes", "price_targets", "round_credits"]
+__all__ = [
+    "BillingTarget",
+    "Charge",
+    "billable_minutes",
+    "price_targets",
+    "round_credits",
+    "task_cost",
+]
 
 Outcome = Literal["completed", "error", "pending"]
 
@@ -52,6 +59,11 @@ def billable_minutes(duration_s: float) -> int:
 def round_credits(value: float) -> float:
     """Credits are reported with at most 4 decimals (0.75 × 3 = 2.25)."""
     return round(value + 0.0, 4)
+
+
+def task_cost(target_costs: Iterable[float | None]) -> float:
+    """A task's cost: the sum of its targets' (a target not yet priced counts 0)."""
+    return round_credits(sum(c or 0.0 for c in target_costs))
 
 
 def price_targets(

@@ -40,17 +40,13 @@ class ModelSpec:
     residual: bool
     max_input_duration_seconds: int | None
     inputs: tuple[Mapping[str, Any], ...]
+    text_output: bool  # outputs are documents (json/srt/txt), not audio
     supported_languages: tuple[str, ...] = ()
     variants: tuple[VariantSpec, ...] = ()
 
     @property
     def gated(self) -> bool:
         return self.access == "request_access"
-
-    @property
-    def text_output(self) -> bool:
-        """True for models whose outputs are documents (json/srt/txt), not audio."""
-        return not any(f in AUDIO_FORMATS for f in self.output_formats)
 
     @property
     def accepts_transcript(self) -> bool:
@@ -88,15 +84,13 @@ class CatalogLimits:
     max_metadata_length: int
 
 
-AUDIO_FORMATS = frozenset({"wav", "mp3", "flac", "aiff", "mp4"})
-
-
 @dataclass(frozen=True)
 class Catalog:
     models: Mapping[str, ModelSpec]
     limits: CatalogLimits
     combined_rates: tuple[CombinedRate, ...]
     mime_types: Mapping[str, str] = field(default_factory=dict)
+    audio_formats: frozenset[str] = frozenset()  # output formats that hold audio
 
     def __contains__(self, model_id: object) -> bool:
         return model_id in self.models
@@ -112,7 +106,8 @@ class Catalog:
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> Catalog:
-        models = {m["id"]: _model(m) for m in data["models"]}
+        audio = frozenset(data["formats"]["audioOutputs"])
+        models = {m["id"]: _model(m, audio) for m in data["models"]}
         lim = data["limits"]
         limits = CatalogLimits(
             max_targets_per_task=lim["maxTargetsPerTask"],
@@ -127,10 +122,10 @@ class Catalog:
             CombinedRate(frozenset(c["models"]), float(c["creditsPerMinute"]))
             for c in data["combinedRates"]
         )
-        return cls(models, limits, combined, dict(data["formats"]["mime"]))
+        return cls(models, limits, combined, dict(data["formats"]["mime"]), audio)
 
 
-def _model(m: Mapping[str, Any]) -> ModelSpec:
+def _model(m: Mapping[str, Any], audio_formats: frozenset[str]) -> ModelSpec:
     variants = tuple(
         VariantSpec(
             id=v["id"],
@@ -153,6 +148,7 @@ def _model(m: Mapping[str, Any]) -> ModelSpec:
         residual=m["residual"],
         max_input_duration_seconds=m["maxInputDurationSeconds"],
         inputs=tuple(m["inputs"]),
+        text_output=not audio_formats.intersection(m["outputFormats"]),
         supported_languages=tuple(m.get("supportedLanguages", ())),
         variants=variants,
     )

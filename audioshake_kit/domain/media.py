@@ -19,10 +19,16 @@ from typing import Any, Literal
 import av
 import soundfile
 
+from .codes import NO_AUDIO, NOT_DECODABLE, TRANSCRIPT_UNREADABLE
+
 __all__ = [
     "AUDIO_FORMATS",
+    "INPUT_MIME_TYPES",
     "MEDIA_FORMATS",
+    "MEDIA_SUFFIXES",
     "SNIFF_BYTES",
+    "SUPPORTED_INPUTS",
+    "SUPPORTED_MEDIA",
     "TEXT_FORMATS",
     "VIDEO_FORMATS",
     "MediaError",
@@ -40,7 +46,26 @@ MEDIA_FORMATS = AUDIO_FORMATS | VIDEO_FORMATS
 TEXT_FORMATS = frozenset({"txt", "json"})
 SNIFF_BYTES = 4096  # how much of a file sniffing looks at
 
-NOT_DECODABLE, NO_AUDIO, TRANSCRIPT_UNREADABLE, UNSUPPORTED_TYPE = 4001, 4003, 4005, 415
+# file name suffixes that claim media (a batch reports such a file when its content is not)
+MEDIA_SUFFIXES = frozenset(
+    {"wav", "wave", "aif", "aiff", "aifc", "flac", "mp3", "aac", "m4a", "mp4", "m4v", "mov"}
+)
+# what an upload of each sniffed type is sent as
+INPUT_MIME_TYPES = {
+    "wav": "audio/wav",
+    "aiff": "audio/aiff",
+    "flac": "audio/flac",
+    "mp3": "audio/mpeg",
+    "aac": "audio/aac",
+    "m4a": "audio/mp4",
+    "mp4": "video/mp4",
+    "mov": "video/quicktime",
+    "txt": "text/plain",
+    "json": "application/json",
+}
+SUPPORTED_MEDIA = "wav, aiff, flac, mp3, aac/m4a, mp4, mov"  # for messages
+SUPPORTED_INPUTS = f"{SUPPORTED_MEDIA}; txt or json transcripts"
+UNSUPPORTED_TYPE = 415  # HTTP status of an upload with no known signature
 
 
 class MediaError(Exception):

@@ -9,11 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from .catalog import Catalog, get_catalog
 from .errors import ValidationError
 
-__all__ = ["check_task_request", "effective_variant", "gated_models"]
+__all__ = ["check_task_request", "effective_variant", "gated_models", "is_https_url"]
+
+
+def is_https_url(value: object) -> bool:
+    """The service fetches sources over HTTPS only: ``https://`` with a host."""
+    if not isinstance(value, str):
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme == "https" and bool(parts.hostname)
 
 
 def effective_variant(catalog: Catalog, model: str, variant: str | None) -> str | None:
@@ -30,7 +42,7 @@ def check_task_request(body: Mapping[str, Any], catalog: Catalog | None = None) 
     url, asset_id = body.get("url"), body.get("assetId")
     if (url is None) == (asset_id is None):
         raise ValidationError("provide exactly one source, url or assetId", field="url/assetId")
-    if url is not None and not str(url).startswith("https://"):
+    if url is not None and not is_https_url(url):
         raise ValidationError(f"must be an https:// URL, got {url!r}", field="url")
     targets = body.get("targets")
     limit = cat.limits.max_targets_per_task
@@ -92,7 +104,7 @@ def _check_target(cat: Catalog, target: Mapping[str, Any], where: str) -> tuple[
         raise ValidationError(
             "give transcriptUrl or transcriptAssetId, not both", field=f"{where}.transcriptUrl"
         )
-    if t_url is not None and not str(t_url).startswith("https://"):
+    if t_url is not None and not is_https_url(t_url):
         raise ValidationError("must be an https:// URL", field=f"{where}.transcriptUrl")
     return model.id, effective_variant(cat, model.id, variant)
 
