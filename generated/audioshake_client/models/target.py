@@ -67,7 +67,7 @@ class Target:
 
         model = self.model
 
-        status = self.status.value
+        status = str(self.status)
 
         formats = self.formats
 

@@ -41,7 +41,7 @@ class TargetRequest:
 
         formats = []
         for formats_item_data in self.formats:
-            formats_item = formats_item_data.value
+            formats_item = str(formats_item_data)
             formats.append(formats_item)
 
         residual = self.residual

@@ -21,7 +21,7 @@ def _get_kwargs(
 
     json_name: str | Unset = UNSET
     if not isinstance(name, Unset):
-        json_name = name.value
+        json_name = str(name)
 
     params["name"] = json_name
 
