@@ -28,8 +28,11 @@ def serve(
     speed: Annotated[float, typer.Option(help="Real clock speed factor.")] = 1.0,
     seed: Annotated[int, typer.Option(help="Seed of the mock's RNG.")] = 0,
     rate_limit: Annotated[
-        str, typer.Option(help="Requests per rolling second per key, or off.")
-    ] = "60",
+        str | None,
+        typer.Option(
+            help="Requests per rolling second per key, or off (default: the service's limit)."
+        ),
+    ] = None,
     api_key: Annotated[
         list[str] | None, typer.Option("--api-key", help="Accept only these keys (repeatable).")
     ] = None,
@@ -47,18 +50,19 @@ def serve(
 
     if clock not in ("real", "manual"):
         raise typer.BadParameter("must be real or manual", param_hint="--clock")
-    if rate_limit != "off" and not rate_limit.isdigit():
+    if rate_limit not in (None, "off") and not rate_limit.isdigit():
         raise typer.BadParameter("must be a number or off", param_hint="--rate-limit")
     config = MockConfig(
         clock=clock,  # type: ignore[arg-type]
         speed=speed,
         seed=seed,
-        rate_limit=None if rate_limit == "off" else int(rate_limit),
         api_keys=list(api_key or []),
         data_dir=data_dir,
         admin=not no_admin,
         cors_origins=list(cor_origin) if (cor_origin := cors_origin) else ["*"],
     )
+    if rate_limit is not None:  # before the scenario, which may set it too
+        config.rate_limit = None if rate_limit == "off" else int(rate_limit)
     loaded = None
     if scenario is not None:
         try:
@@ -90,9 +94,10 @@ def serve(
         except ValueError as exc:
             typer.echo(f"error: {scenario}: {exc}", err=True)
             raise typer.Exit(2) from None
+    limit = "off" if config.rate_limit is None else config.rate_limit
     typer.echo(
         f"audioshake-mock serving on {config.public_base_url} (clock {clock}, "
-        f"rate limit {rate_limit}, data dir {state.data_dir})",
+        f"rate limit {limit}, data dir {state.data_dir})",
         err=False,
     )
     server = uvicorn.Server(

@@ -8,10 +8,12 @@ import random
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-__all__ = ["FaultBook", "HttpFault", "TargetFault"]
+from audioshake_kit.domain.codes import ERROR_CODES, PROCESSING_FAILED
 
-DEFAULT_CODE = 5001
-DEFAULT_MESSAGE = "processing failed"
+__all__ = ["DEFAULT_CODE", "DEFAULT_MESSAGE", "FaultBook", "HttpFault", "TargetFault"]
+
+DEFAULT_CODE = PROCESSING_FAILED
+DEFAULT_MESSAGE = ERROR_CODES[PROCESSING_FAILED]
 
 
 @dataclass(slots=True)

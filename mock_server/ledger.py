@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from audioshake_kit.domain.billing import round_credits
+
 from .records import Target, Task, Tenant
 
 __all__ = ["Ledger", "LedgerEntry"]
@@ -74,11 +76,11 @@ class Ledger:
 
     def settle(self, tenant: Tenant, task: Task, target: Target, now: float) -> None:
         """Release the target's hold; charge its real cost (0 for an errored target)."""
-        tenant.reserved = max(0.0, round(tenant.reserved - target.estimate, 4))
+        tenant.reserved = max(0.0, round_credits(tenant.reserved - target.estimate))
         cost = target.cost or 0.0
         kind: Kind = "charge" if target.status == "completed" else "release"
         if tenant.credits is not None:
-            tenant.credits = round(tenant.credits - cost, 4)
+            tenant.credits = round_credits(tenant.credits - cost)
         self._book(
             time=now,
             key=tenant.key,

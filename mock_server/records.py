@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from audioshake_kit.domain.billing import task_cost
+
 __all__ = ["Asset", "MediaSource", "Output", "Target", "Task", "Tenant"]
 
 TargetStatus = Literal["processing", "completed", "error"]
@@ -109,7 +111,7 @@ class Task:
     def cost(self) -> float | None:
         if self.completed_at is None:
             return None
-        return round(sum(t.cost or 0.0 for t in self.targets), 4)
+        return task_cost(t.cost for t in self.targets)
 
 
 @dataclass(slots=True)

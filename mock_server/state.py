@@ -44,7 +44,10 @@ class MockConfig:
     speed: float = 1.0
     start: float | None = None  # unix seconds; manual default 2026-01-01, real default now
     seed: int = 0
-    rate_limit: int | None = 60
+    # requests per rolling second per key (None: off); default: the service's, from the catalog
+    rate_limit: int | None = field(
+        default_factory=lambda: get_catalog().limits.rate_limit_per_second
+    )
     api_keys: list[str] = field(default_factory=list)  # empty: any non-empty key is a tenant
     data_dir: Path | None = None  # None: a temporary directory, removed on close()
     admin: bool = True

@@ -19,8 +19,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from audioshake_kit.domain.billing import BillingTarget, billable_minutes, price_targets
+from audioshake_kit.domain.billing import (
+    BillingTarget,
+    billable_minutes,
+    price_targets,
+    round_credits,
+)
 from audioshake_kit.domain.catalog import Catalog, ModelSpec
+from audioshake_kit.domain.codes import (
+    NOT_DECODABLE,
+    TOO_LONG,
+    TOO_MANY_CHANNELS,
+    TRANSCRIPT_UNREADABLE,
+)
 from audioshake_kit.domain.errors import ValidationError
 from audioshake_kit.domain.rules import check_task_request, effective_variant, gated_models
 
@@ -33,11 +44,6 @@ from .sources import MediaRegistry, probe_source
 from .webhooks import WebhookDispatcher
 
 __all__ = ["Event", "Store"]
-
-NOT_DECODABLE = 4001
-TOO_LONG = 4002
-TOO_MANY_CHANNELS = 4004
-TRANSCRIPT_UNREADABLE = 4005
 
 
 @dataclass(order=True, slots=True)
@@ -155,7 +161,7 @@ class Store:
             for t, transcript in zip(body["targets"], transcripts, strict=True)
         ]
         self._price(targets, media)
-        need = round(sum(t.estimate for t in targets), 4)
+        need = round_credits(sum(t.estimate for t in targets))
         available = tenant.available
         if available is not None and available < need:
             raise MockError(402, f"insufficient credits: task needs {need}, {available} available")

@@ -1,8 +1,6 @@
 """``audioshake batch``: a folder through the API, resumable (``audioshake_kit.batch``).
 
-Registered by ``main.py``; this module imports nothing from it at import time (the
-client factory and exit codes are looked up when the command runs, so tests that patch
-``main.CLIENT_FACTORY`` patch this command too).
+Registered by ``main.py``; the client factory and exit codes come from ``context``.
 """
 
 from __future__ import annotations
@@ -23,6 +21,7 @@ from rich.table import Table
 from ..batch import BatchEvent, BatchReport
 from ..errors import ValidationError
 from . import render
+from .context import ExitCode, make_client, make_offline_client
 
 __all__ = ["batch", "summary_table"]
 
@@ -92,15 +91,13 @@ def batch(
     is done, 1 when a file or target failed (or, with --dry-run, a file cannot be read),
     3 on API/network errors, 4 on --timeout.
     """
-    from .main import ExitCode, _client, _offline_client
-
     if output is None:
         raise ValidationError("give the output folder: -o OUT_DIR", field="--output")
     if restart and resume:
         raise ValidationError("--restart and --resume contradict each other", field="--restart")
     if not target:
         raise ValidationError("give at least one -t TARGET", field="--target")
-    make = _offline_client if dry_run else _client
+    make = make_offline_client if dry_run else make_client
     with make(api_key, base_url) as client:
         live = _Live(enabled=not json_ and not dry_run)
         with live.show():

@@ -8,7 +8,6 @@ import functools
 import os
 from collections.abc import Callable
 from dataclasses import replace
-from enum import IntEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -31,20 +30,9 @@ from ..targets import apply_options, is_url, parse_target
 from ..types import TargetSpec, TaskResult
 from . import render
 from .batch import batch as batch_command
+from .context import ExitCode, make_client, make_offline_client
 
-__all__ = ["CLIENT_FACTORY", "ExitCode", "app"]
-
-
-class ExitCode(IntEnum):
-    OK = 0
-    TARGET_FAILED = 1
-    USAGE = 2
-    API = 3
-    TIMEOUT = 4
-
-
-CLIENT_FACTORY: Callable[..., AudioShake] = AudioShake
-"""Makes the client (``api_key``, ``base_url=``); tests replace it."""
+__all__ = ["ExitCode", "app"]
 
 app = typer.Typer(
     name="audioshake",
@@ -132,15 +120,6 @@ def guarded(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _client(api_key: str | None, base_url: str | None) -> AudioShake:
-    return CLIENT_FACTORY(api_key, base_url=base_url)
-
-
-def _offline_client(api_key: str | None, base_url: str | None) -> AudioShake:
-    """For commands that send nothing (estimate): no key needed."""
-    return CLIENT_FACTORY(api_key or os.environ.get("AUDIOSHAKE_API_KEY") or "-", base_url=base_url)
-
-
 def _exit_for(result: TaskResult) -> None:
     if result.failed:
         raise typer.Exit(ExitCode.TARGET_FAILED)
@@ -189,7 +168,7 @@ def separate(
     credits}], total}}.
     """
     bars = render.Bars(not json_)
-    with _client(api_key, base_url) as client:
+    with make_client(api_key, base_url) as client:
         specs = _specs(client, target, language, transcript)
         est = client.estimate(file, specs)
         if not json_:
@@ -243,7 +222,7 @@ def estimate(
     --json: {"duration": seconds, "minutes": billed minutes, "lines": [{model, variant,
     minutes, rate, credits}], "total": credits}.
     """
-    client = _offline_client(api_key, base_url)
+    client = make_offline_client(api_key, base_url)
     with client:
         est = client.estimate(file, _specs(client, target, None, None))
     if json_:
@@ -266,7 +245,10 @@ def wait(
     --json: {"task": Task, "succeeded": [{id, model, variant, cost}], "failed": [{id,
     model, code, message}], "cost": number|null, "files": []}.
     """
-    with _client(api_key, base_url) as client, render.Bars(not json_).targets(None) as on_target:
+    with (
+        make_client(api_key, base_url) as client,
+        render.Bars(not json_).targets(None) as on_target,
+    ):
         result = client.wait(task_id, timeout=timeout, on_target=on_target)
     if json_:
         render.print_json(render.result_json(result))
@@ -293,7 +275,7 @@ def download(
 
     --json: {"task": task id, "files": [path]}.
     """
-    with _client(api_key, base_url) as client, render.Bars(not json_).files() as progress:
+    with make_client(api_key, base_url) as client, render.Bars(not json_).files() as progress:
         files = client.download(task_id, output, formats=format_, on_progress=progress)
     if json_:
         render.print_json({"task": task_id, "files": [str(p) for p in files]})
@@ -314,7 +296,7 @@ def models(
     --json: [Model], each as GET /models returns it ({id, name, category, access,
     creditsPerMinute, outputFormats, …}).
     """
-    with _client(api_key, base_url) as client:
+    with make_client(api_key, base_url) as client:
         found = client.models()
     if json_:
         render.print_json([m.to_dict() for m in found])
@@ -334,7 +316,7 @@ def tasks_list(
 
     --json: [Task], each as GET /tasks returns it.
     """
-    with _client(api_key, base_url) as client:
+    with make_client(api_key, base_url) as client:
         found: list[Task] = []
         for task in client.list_tasks():
             if len(found) >= limit:
@@ -358,7 +340,7 @@ def tasks_get(
 
     --json: Task, as GET /tasks/{id} returns it.
     """
-    with _client(api_key, base_url) as client:
+    with make_client(api_key, base_url) as client:
         task = client.get_task(task_id)
     if json_:
         render.print_json(task.to_dict())
@@ -377,7 +359,7 @@ def assets_list(
 
     --json: [Asset], each as GET /assets returns it ({id, name, format, link, …}).
     """
-    with _client(api_key, base_url) as client:
+    with make_client(api_key, base_url) as client:
         found = client.list_assets()
     if json_:
         render.print_json([a.to_dict() for a in found])
@@ -400,7 +382,7 @@ def usage(
     --json: [{month, totalTargets, totalMinutes}] or [{model, totalTargets, totalMinutes}]
     (totalMinutes is a string, as the API gives it).
     """
-    with _client(api_key, base_url) as client:
+    with make_client(api_key, base_url) as client:
         entries = client.usage("distribution" if distribution else "usage")
     rows = [e.to_dict() for e in entries]
     if json_:

@@ -8,9 +8,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from audioshake_kit.domain.billing import round_credits
 from audioshake_kit.domain.media import sniff_file
 
 from ..clock import format_time, parse_time
+from ..faults import DEFAULT_CODE, DEFAULT_MESSAGE
 from ..records import MediaSource
 from ..sources import probe_source, url_seed
 from ..state import MockState
@@ -61,8 +63,8 @@ class MockAdmin:
         self,
         model: str = "*",
         probability: float = 1.0,
-        code: int = 5001,
-        message: str = "processing failed",
+        code: int = DEFAULT_CODE,
+        message: str = DEFAULT_MESSAGE,
         key: str | None = None,
     ) -> dict[str, Any]:
         if model != "*" and model not in self.state.catalog:
@@ -147,7 +149,7 @@ class MockAdmin:
                 "key": tenant.key,
                 "clientId": tenant.client_id,
                 "credits": tenant.credits,
-                "reserved": round(tenant.reserved, 4),
+                "reserved": round_credits(tenant.reserved),
                 "enabledModels": sorted(tenant.enabled_models),
                 "webhookUrl": tenant.webhook_url,
             }

@@ -1,5 +1,5 @@
 """``audioshake batch``: exit codes, --json, --dry-run, --restart/--resume (in-process
-mock through ``main.CLIENT_FACTORY``)."""
+mock through ``context.CLIENT_FACTORY``)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from audioshake_kit import AudioShake
-from audioshake_kit.cli import main
+from audioshake_kit.cli import context, main
 from mock_server.harness import InProcessMock
 
 from .helpers import calls
@@ -26,7 +26,7 @@ def run(monkeypatch: pytest.MonkeyPatch, mock: InProcessMock) -> Run:
     def factory(api_key: str | None, *, base_url: str | None = None) -> AudioShake:
         return mock.facade()
 
-    monkeypatch.setattr(main, "CLIENT_FACTORY", factory)
+    monkeypatch.setattr(context, "CLIENT_FACTORY", factory)
     monkeypatch.delenv("AUDIOSHAKE_DEBUG", raising=False)
     runner = CliRunner()
     return lambda *args: runner.invoke(main.app, ["batch", *(str(a) for a in args)])

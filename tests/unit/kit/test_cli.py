@@ -13,7 +13,7 @@ import respx
 from typer.testing import CliRunner
 
 from audioshake_kit import AudioShake
-from audioshake_kit.cli import main
+from audioshake_kit.cli import context, main
 
 from .helpers import API, FILES, FakeClock, target_json, task_json
 
@@ -28,7 +28,7 @@ def run(monkeypatch: pytest.MonkeyPatch, api: respx.MockRouter, clock: FakeClock
     def factory(api_key: str | None, *, base_url: str | None = None) -> AudioShake:
         return AudioShake(api_key, base_url=base_url or API, clock=clock.now, sleep=clock.sleep)
 
-    monkeypatch.setattr(main, "CLIENT_FACTORY", factory)
+    monkeypatch.setattr(context, "CLIENT_FACTORY", factory)
     monkeypatch.setenv("AUDIOSHAKE_API_KEY", "k")
     monkeypatch.delenv("AUDIOSHAKE_DEBUG", raising=False)
     runner = CliRunner()

@@ -1,0 +1,39 @@
+"""What every ``audioshake`` command shares: exit codes and the client it talks through.
+
+``main.py`` and ``batch.py`` both import this module (and nothing of each other), so
+tests replace ``CLIENT_FACTORY`` here once for every command.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from enum import IntEnum
+
+from ..client import AudioShake
+
+__all__ = ["CLIENT_FACTORY", "ExitCode", "make_client", "make_offline_client"]
+
+
+class ExitCode(IntEnum):
+    """The command's exit status."""
+
+    OK = 0
+    TARGET_FAILED = 1
+    USAGE = 2
+    API = 3
+    TIMEOUT = 4
+
+
+CLIENT_FACTORY: Callable[..., AudioShake] = AudioShake
+"""Makes the client (``api_key``, ``base_url=``); tests replace it."""
+
+
+def make_client(api_key: str | None, base_url: str | None) -> AudioShake:
+    """The client for a command that calls the API."""
+    return CLIENT_FACTORY(api_key, base_url=base_url)
+
+
+def make_offline_client(api_key: str | None, base_url: str | None) -> AudioShake:
+    """The client for a command that sends nothing (estimate, a dry run): no key needed."""
+    return CLIENT_FACTORY(api_key or os.environ.get("AUDIOSHAKE_API_KEY") or "-", base_url=base_url)
