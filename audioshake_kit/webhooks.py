@@ -1,6 +1,6 @@
-"""Webhook deliveries: verify (``domain.signing``) and parse into the generated ``Task``.
-The mock signs with ``domain.signing``; use ``sign_payload`` to make valid deliveries in
-your own tests.
+"""Webhook deliveries: parse into the generated ``Task``, verifying the signature when
+you hold a secret (``domain.signing``: the mock's own scheme; the service documents none).
+Use ``sign_payload`` to make signed deliveries in your own tests.
 """
 
 from __future__ import annotations
@@ -25,14 +25,27 @@ __all__ = ["SIGNATURE_HEADER", "compute_signature", "sign_payload", "verify", "v
 
 def verify_and_parse(
     body: bytes,
-    header: str | None,
-    secret: str,
+    header: str | None = None,
+    secret: str | None = None,
     *,
     tolerance_s: float | None = DEFAULT_TOLERANCE_S,
     now: Callable[[], float] = time.time,
 ) -> Task:
-    """Verify a delivery and parse its payload (the full Task) with the generated model."""
-    verify(body, header, secret, tolerance_s=tolerance_s, now=now)
+    """Parse a delivery (the full Task) with the generated model; verify its signature
+    first when ``secret`` is given.
+
+    The service documents no webhook signature: without a secret nothing is verified.
+    With one, a delivery without the header is refused (``WebhookSignatureError``), as is
+    a wrong, malformed or stale signature. The mock signs for keys that registered a
+    secret (``domain.signing``)."""
+    if secret is not None:
+        if not header:
+            raise WebhookSignatureError(
+                f"missing {SIGNATURE_HEADER} header: a secret was given, so the delivery must"
+                " be signed (pass secret=None to accept unsigned deliveries; the service"
+                " documents no signature)"
+            )
+        verify(body, header, secret, tolerance_s=tolerance_s, now=now)
     try:
         return Task.from_dict(json.loads(body))
     except (ValueError, KeyError, TypeError) as exc:
