@@ -2,10 +2,13 @@
 
 - A completed target costs ``ceil(duration_s / 60) × rate`` (every started minute; at
   least one). The rate is the model's, or its variant's where the variant has one.
-- An errored target costs 0.
+- A failed target is priced by its error code (``domain.codes``), as AudioShake's FAQ
+  says: failing before processing begins (4xxx) costs 0; failing mid-processing (5xxx)
+  is charged as if it had completed (support may refund it, given the task id). An
+  error without a code is taken as failing before processing.
 - Models in a combined rate (transcription + alignment) bill the combined rate split
-  evenly between them while all of them complete; if one errors, the others bill at
-  their own rates.
+  evenly between them while none of them fails before processing; if one does, the
+  others bill at their own rates.
 - ``Task.cost`` is the sum of its targets' costs.
 """
 
@@ -17,6 +20,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .catalog import Catalog, get_catalog
+from .codes import failed_before_processing
 
 __all__ = [
     "BillingTarget",
@@ -35,6 +39,14 @@ class BillingTarget:
     model: str
     variant: str | None = None
     outcome: Outcome = "completed"
+    code: int | None = None  # the error code when ``outcome`` is "error"
+
+    @property
+    def free(self) -> bool:
+        """Failed before processing began: nothing to pay."""
+        return self.outcome == "error" and (
+            self.code is None or failed_before_processing(self.code)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +84,12 @@ def price_targets(
     """The charge of each target of one task, in order.
 
     ``pending`` targets are priced as if they complete (that is the estimate, and the
-    amount the mock reserves); ``error`` targets cost 0.
+    amount the mock reserves); ``error`` targets cost 0 when they failed before
+    processing, else what completing would have cost.
     """
     cat = catalog or get_catalog()
     minutes = billable_minutes(duration_s)
-    live = {t.model for t in targets if t.outcome != "error"}
+    live = {t.model for t in targets if not t.free}
     combined: dict[str, float] = {}
     for rule in cat.combined_rates:
         if rule.models <= live:
@@ -84,7 +97,7 @@ def price_targets(
                 combined[model] = rule.credits_per_minute / len(rule.models)
     charges = []
     for t in targets:
-        if t.outcome == "error":
+        if t.free:
             rate = 0.0
         elif t.model in combined:
             rate = combined[t.model]

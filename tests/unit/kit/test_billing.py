@@ -47,15 +47,35 @@ def credits(targets: list[BillingTarget], seconds: float) -> list[float]:
         # third-party worked examples: 3:20 × 3 stems = 12; 22 min × (dialogue + music_fx) = 66
         ([BillingTarget("vocals"), BillingTarget("drums"), BillingTarget("bass")], 200, [4, 4, 4]),
         ([BillingTarget("dialogue"), BillingTarget("music_fx")], 22 * 60, [33.0, 33.0]),
-        # an errored target costs nothing
+        # a target that fails before processing (4xxx, or no code) costs nothing ...
         ([BillingTarget("bass", outcome="error"), BillingTarget("drums")], 61, [0.0, 2.0]),
+        ([BillingTarget("bass", outcome="error", code=4001)], 61, [0.0]),
+        ([BillingTarget("bass", outcome="error", code=4999)], 61, [0.0]),
+        # ... one that fails mid-processing (5xxx) is charged as if it had completed
+        (
+            [BillingTarget("bass", outcome="error", code=5001), BillingTarget("drums")],
+            61,
+            [2.0, 2.0],
+        ),
+        ([BillingTarget("vocals", "high_quality", "error", 5000)], 61, [3.0]),
         # transcription + alignment bill 1.5/min together (0.75 each) ...
         ([BillingTarget("transcription"), BillingTarget("alignment")], 61, [1.5, 1.5]),
-        # ... and at their own rate when the other one errors
+        # ... and at their own rate when the other one fails before processing
         (
             [BillingTarget("transcription"), BillingTarget("alignment", outcome="error")],
             61,
             [2.0, 0.0],
+        ),
+        (
+            [BillingTarget("transcription"), BillingTarget("alignment", None, "error", 4005)],
+            61,
+            [2.0, 0.0],
+        ),
+        # a pair member that fails mid-processing keeps the shared rate for both
+        (
+            [BillingTarget("transcription", None, "error", 5001), BillingTarget("alignment")],
+            61,
+            [1.5, 1.5],
         ),
         ([BillingTarget("transcription")], 61, [2.0]),
         ([BillingTarget("music_detection")], 30, [0.5]),
