@@ -22,6 +22,8 @@ from typing import Any, cast
 
 import xxhash
 
+from audioshake_kit.domain.catalog import Catalog
+
 from .records import MediaSource, Target, Task
 from .render import AudioPart, render_audio, render_text
 from .synth import synth_media
@@ -34,8 +36,9 @@ LOCK_STRIPES = 64
 
 
 class OutputFiles:
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, catalog: Catalog) -> None:
         self.data_dir = data_dir
+        self.catalog = catalog
         # locks are taken in the order target -> render -> media, one of each at most,
         # so each kind has its own stripes (a shared stripe would deadlock on a collision)
         self._stripes = {
@@ -84,7 +87,7 @@ class OutputFiles:
             text = [o for o in target.outputs if o.role == "text"]
             for o in text:
                 data = render_text(
-                    target.model,
+                    self.catalog[target.model],
                     cast(Any, o.format),
                     task.media.duration or 0.0,
                     seed=_seed(target.id),

@@ -1,6 +1,7 @@
 """Real output files: audio split from the input, and seeded text documents.
 
-Audio parts are 16-bit and sum back to the input: ``target + residual`` (and the
+Which outputs exist, their formats and MIME types come from the catalog (planned in
+the store); this module makes the files. Audio parts are 16-bit and sum back to the input: ``target + residual`` (and the
 speakers of a multi-voice target) equal the input's 16-bit samples exactly before
 encoding, so the lossless formats (wav, flac, aiff) hold that exactly. The input is
 decoded, split and encoded in blocks, never held whole. Every part has the probed
@@ -24,13 +25,13 @@ import av
 import numpy as np
 from numpy.typing import NDArray
 
+from audioshake_kit.domain.catalog import ModelSpec
 from audioshake_kit.domain.media import probe
 
 from .synth import AudioWriter, given_lines, timed_lines
 
-__all__ = ["AUDIO_OUTPUT_FORMATS", "AudioPart", "render_audio", "render_text"]
+__all__ = ["AudioPart", "render_audio", "render_text"]
 
-AUDIO_OUTPUT_FORMATS = ("wav", "flac", "aiff", "mp3", "mp4")
 Int16s = NDArray[np.int16]
 Int32s = NDArray[np.int32]
 _BLOCK = 1 << 17  # samples decoded before a split (~3 s at 44.1 kHz)
@@ -274,7 +275,7 @@ def _decode(src: Any, audio: Any, videos: list[Any], layout: str, total: int) ->
 
 
 def render_text(
-    model: str,
+    model: ModelSpec,
     fmt: Literal["json", "srt", "txt"],
     duration: float,
     *,
@@ -282,12 +283,15 @@ def render_text(
     language: str | None = None,
     transcript: str | None = None,
 ) -> bytes:
-    """A seeded document for a text model: music_detection intervals, else timed lyrics
-    (the words of ``transcript`` when given). Timings lie in [0, duration]."""
-    rng = random.Random(f"{model}/{seed}/{language}")
+    """A seeded document for a text model: intervals where the catalog says so
+    (``mock: {document: intervals}``), else timed lyrics (the words of ``transcript``
+    when given). Timings lie in [0, duration]."""
+    if not model.text_output:
+        raise ValueError(f"{model.id} is not a text model")
+    rng = random.Random(f"{model.id}/{seed}/{language}")
     duration = max(0.0, duration)
-    if model == "music_detection":
-        return _music(fmt, duration, rng)
+    if model.mock_document == "intervals":
+        return _intervals(fmt, duration, rng)
     lines = timed_lines(rng, duration, given_lines(transcript), language)
     texts = [" ".join(w for _, _, w in line) for line in lines]
     if fmt == "json":
@@ -315,7 +319,7 @@ def render_text(
     raise ValueError(f"unknown text format: {fmt}")
 
 
-def _music(fmt: str, duration: float, rng: random.Random) -> bytes:
+def _intervals(fmt: str, duration: float, rng: random.Random) -> bytes:
     spans = [
         (float(i * 10), round(min(duration, (i + 1) * 10.0), 3), round(rng.uniform(0.05, 0.99), 2))
         for i in range(math.ceil(duration / 10))

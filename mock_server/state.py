@@ -89,7 +89,7 @@ class MockState:
         self.ledger = Ledger()
         self.dispatcher = WebhookDispatcher()
         self.registry = MediaRegistry()
-        self.outputs = OutputFiles(self.data_dir)
+        self.outputs = OutputFiles(self.data_dir, self.catalog)
         self.journal: deque[dict[str, Any]] = deque(maxlen=JOURNAL_LIMIT)
         self.journal_seq = 0
         self.request_seq = 0

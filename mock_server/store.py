@@ -245,8 +245,7 @@ class Store:
         duration = media.duration or 0.0
         if error is None:
             work = 1.0 + self.rng.uniform(0.5, 4.0) + duration * self.rng.uniform(0.01, 0.05)
-            if variant == "high_quality":
-                work *= 2
+            work *= model.processing_factor(variant)
         else:
             work = self.rng.uniform(0.5, 3.0)
         return Target(
@@ -298,12 +297,12 @@ class Store:
         formats = list(req["formats"])
         if model.text_output:
             return [Output(model.id, f, mime[f], "text") for f in formats]
-        if model.id == "multi_voice":
+        if model.mock_outputs == "speakers":
             spec = model.variant(variant)
             lo, hi = (spec.min_speakers or 2, spec.max_speakers or 2) if spec else (2, 2)
             n = self.rng.randint(lo, hi)
             return [
-                Output(f"multi_voice_speaker_{i + 1}", f, mime[f], "speaker", i, n)
+                Output(f"{model.id}_speaker_{i + 1}", f, mime[f], "speaker", i, n)
                 for i in range(n)
                 for f in formats
             ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from .spec import load_catalog_data
 
@@ -18,17 +18,25 @@ __all__ = ["Catalog", "CatalogLimits", "CombinedRate", "ModelSpec", "VariantSpec
 
 @dataclass(frozen=True, slots=True)
 class VariantSpec:
+    """One variant. ``mock_*`` fields are assumptions of the mock (the catalog's ``mock:``
+    blocks), not facts about the service: the facade does not read them."""
+
     id: str
     description: str
     credits_per_minute: float | None = None
     default: bool = False
     min_speakers: int | None = None
     max_speakers: int | None = None
+    mock_processing_factor: float = 1.0  # processing time as a multiple of the model's
 
 
 @dataclass(frozen=True, slots=True)
 class ModelSpec:
-    """One model: what it accepts, what it outputs and what it costs."""
+    """One model: what it accepts, what it outputs and what it costs.
+
+    ``mock_*`` fields are assumptions of the mock (the catalog's ``mock:`` blocks), not
+    facts about the service: ``GET /models`` never serves them, the facade never reads them.
+    """
 
     id: str
     name: str
@@ -43,6 +51,8 @@ class ModelSpec:
     text_output: bool  # outputs are documents (json/srt/txt), not audio
     supported_languages: tuple[str, ...] = ()
     variants: tuple[VariantSpec, ...] = ()
+    mock_outputs: Literal["stems", "speakers"] = "stems"  # speakers: one output each
+    mock_document: Literal["lyrics", "intervals"] = "lyrics"  # text models' documents
 
     @property
     def gated(self) -> bool:
@@ -58,6 +68,11 @@ class ModelSpec:
             if v.id == variant_id or (variant_id is None and v.default):
                 return v
         return None
+
+    def processing_factor(self, variant_id: str | None) -> float:
+        """How much longer than the model's usual time a target takes (mock assumption)."""
+        v = self.variant(variant_id)
+        return v.mock_processing_factor if v is not None else 1.0
 
     def rate(self, variant_id: str | None = None) -> float:
         """Credits per started minute, the variant's own rate where it has one."""
@@ -134,9 +149,11 @@ def _model(m: Mapping[str, Any], audio_formats: frozenset[str]) -> ModelSpec:
             default=v.get("default", False),
             min_speakers=v.get("speakers", {}).get("min"),
             max_speakers=v.get("speakers", {}).get("max"),
+            mock_processing_factor=float(v.get("mock", {}).get("processingFactor", 1.0)),
         )
         for v in m.get("variants", ())
     )
+    mock = m.get("mock", {})
     return ModelSpec(
         id=m["id"],
         name=m["name"],
@@ -151,6 +168,8 @@ def _model(m: Mapping[str, Any], audio_formats: frozenset[str]) -> ModelSpec:
         text_output=not audio_formats.intersection(m["outputFormats"]),
         supported_languages=tuple(m.get("supportedLanguages", ())),
         variants=variants,
+        mock_outputs=mock.get("outputs", "stems"),
+        mock_document=mock.get("document", "lyrics"),
     )
 
 

@@ -13,14 +13,17 @@ import pytest
 import soundfile as sf
 from numpy.typing import NDArray
 
+from audioshake_kit.domain.catalog import get_catalog
 from audioshake_kit.domain.media import probe, probe_duration
 from mock_server import render
-from mock_server.render import AUDIO_OUTPUT_FORMATS, AudioPart, render_audio, render_text
+from mock_server.render import AudioPart, render_audio, render_text
 from mock_server.synth import synth_media
 
 RATE = 22050
 LOSSLESS = ("wav", "flac", "aiff")
 AAC_FRAME = 1024
+CATALOG = get_catalog()
+AUDIO_OUTPUT_FORMATS = tuple(sorted(CATALOG.audio_formats))
 
 
 def decode(path: Path) -> NDArray[np.int16]:
@@ -173,7 +176,7 @@ def _secs(h: str, m: str, s: str, ms: str) -> float:
 
 @pytest.mark.parametrize("model", ["transcription", "alignment"])
 def test_lyrics_json_has_increasing_timings_inside_the_duration(model: str) -> None:
-    doc = json.loads(render_text(model, "json", 42.5, seed=3, language="en"))
+    doc = json.loads(render_text(CATALOG[model], "json", 42.5, seed=3, language="en"))
     assert doc["lines"] and doc["text"] == " ".join(line["text"] for line in doc["lines"])
     times = [t for line in doc["lines"] for w in line["words"] for t in (w["start"], w["end"])]
     assert times == sorted(times) and times[0] >= 0 and times[-1] <= 42.5
@@ -185,31 +188,31 @@ def test_lyrics_json_has_increasing_timings_inside_the_duration(model: str) -> N
 
 def test_alignment_uses_the_given_transcript() -> None:
     transcript = "Hello darkness my old friend\nI've come to talk with you again\n"
-    doc = json.loads(render_text("alignment", "json", 5.0, seed=1, transcript=transcript))
+    doc = json.loads(render_text(CATALOG["alignment"], "json", 5.0, seed=1, transcript=transcript))
     assert [line["text"] for line in doc["lines"]] == transcript.strip().split("\n")
     assert doc["lines"][-1]["end"] <= 5.0  # squeezed to fit a short input
     as_json = json.dumps({"lines": [{"text": "one two"}, {"text": "three"}]})
-    doc = json.loads(render_text("alignment", "json", 60.0, seed=1, transcript=as_json))
+    doc = json.loads(render_text(CATALOG["alignment"], "json", 60.0, seed=1, transcript=as_json))
     assert doc["text"] == "one two three"
 
 
 def test_srt_and_txt() -> None:
-    srt = render_text("transcription", "srt", 30.0, seed=9).decode()
+    srt = render_text(CATALOG["transcription"], "srt", 30.0, seed=9).decode()
     cues = SRT_CUE.findall(srt)
     assert cues and srt == "\n".join(m.group(0) for m in SRT_CUE.finditer(srt))
     assert [int(c[0]) for c in cues] == list(range(1, len(cues) + 1))
     ends = [(_secs(*c[1:5]), _secs(*c[5:9])) for c in cues]
     assert all(0 <= a <= b <= 30.0 for a, b in ends)
-    txt = render_text("transcription", "txt", 30.0, seed=9).decode()
-    doc = json.loads(render_text("transcription", "json", 30.0, seed=9))
+    txt = render_text(CATALOG["transcription"], "txt", 30.0, seed=9).decode()
+    doc = json.loads(render_text(CATALOG["transcription"], "json", 30.0, seed=9))
     assert txt.splitlines() == [line["text"] for line in doc["lines"]]
 
 
 def test_music_detection_covers_the_duration_in_ten_second_steps() -> None:
-    rows = json.loads(render_text("music_detection", "json", 25.3, seed=4))
+    rows = json.loads(render_text(CATALOG["music_detection"], "json", 25.3, seed=4))
     assert [(r["start_time"], r["end_time"]) for r in rows] == [(0, 10), (10, 20), (20, 25.3)]
     assert all(0 <= r["confidence"] <= 1 for r in rows)
-    lines = render_text("music_detection", "txt", 25.3, seed=4).decode().splitlines()
+    lines = render_text(CATALOG["music_detection"], "txt", 25.3, seed=4).decode().splitlines()
     assert len(lines) == 3 and lines[2].split("\t")[:2] == ["20.000", "25.300"]
 
 
@@ -220,8 +223,9 @@ def test_outputs_are_deterministic(inputs: dict[str, Path], tmp_path: Path) -> N
         ("music_detection", "json"),
     ]
     for model, fmt in docs:
-        assert render_text(model, fmt, 33.0, seed=5) == render_text(model, fmt, 33.0, seed=5)
-        assert render_text(model, fmt, 33.0, seed=5) != render_text(model, fmt, 33.0, seed=6)
+        spec = CATALOG[model]
+        assert render_text(spec, fmt, 33.0, seed=5) == render_text(spec, fmt, 33.0, seed=5)
+        assert render_text(spec, fmt, 33.0, seed=5) != render_text(spec, fmt, 33.0, seed=6)
     a = render_audio(inputs["stereo"], split("drums", ("wav",)), tmp_path / "a", video_input=False)
     b = render_audio(inputs["stereo"], split("drums", ("wav",)), tmp_path / "b", video_input=False)
     assert a["drums.wav"].read_bytes() == b["drums.wav"].read_bytes()
