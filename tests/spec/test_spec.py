@@ -183,3 +183,22 @@ def test_every_keyed_success_response_declares_request_id_and_rate_limit_headers
             headers = op["responses"]["200"]["headers"]
             assert {"X-Request-Id", "X-RateLimit-Limit", "X-RateLimit-Remaining"} <= set(headers)
             assert "Retry-After" in resolve(op["responses"]["429"])["headers"]
+
+
+def test_every_operation_and_schema_says_where_it_comes_from() -> None:
+    """Each fact is traceable: a public source (``x-source``) or a decision of ours
+    (``x-mock-contract``), on every operation and every schema."""
+    ops = [
+        (f"{method.upper()} {path}", op)
+        for path, item in SPEC["paths"].items()
+        for method, op in item.items()
+        if isinstance(op, dict) and "responses" in op
+    ]
+    ops += [(f"webhook {name}", hook["post"]) for name, hook in SPEC["webhooks"].items()]
+    schemas = list(SPEC["components"]["schemas"].items())
+    unsourced = [
+        name
+        for name, node in [*ops, *schemas]
+        if not node.get("x-source") and node.get("x-mock-contract") is not True
+    ]
+    assert unsourced == []
