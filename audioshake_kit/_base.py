@@ -1,8 +1,8 @@
 """Everything ``AudioShake`` and ``AsyncAudioShake`` share that does no network I/O:
 configuration, the checks made before anything is sent, request bodies, operations bound
-to the generated functions, estimates and results. The clients differ only where they
-send, sleep and touch files; the flows they drive are in ``_requests``, ``polling`` and
-``downloads``.
+to the generated functions, the flows of each call (``flow`` steps: ``sending``,
+``polling``, ``downloads``), estimates and results. The clients differ only in their one
+driver, which sends, sleeps and touches files.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from audioshake_client.api.assets import list_assets, upload_asset
@@ -26,19 +26,23 @@ from audioshake_client.models import (
     CreateTaskRequest,
     GetTaskStatisticsName,
     ModelList,
+    Target,
     TargetRequest,
     Task,
     UploadAssetBody,
 )
 from audioshake_client.types import File
 
-from ._requests import KnownIds, Op, aremember_response, remember_response
 from .domain.billing import BillingTarget, billable_minutes, price_targets, round_credits
 from .domain.catalog import Catalog, get_catalog
 from .domain.rules import check_task_request
+from .downloads import PlannedOutput, ProgressCallback, download_flow
 from .errors import ConfigurationError, TaskFailedError, ValidationError
-from .polling import MIN_POLL_ERRORS, WaitPolicy
+from .flow import Flow, Op
+from .polling import MIN_POLL_ERRORS, WaitPolicy, wait_flow
 from .ratelimit import RateLimiter
+from .responses import aremember_response, remember_response
+from .sending import KnownIds, create_flow, send_flow
 from .targets import target_to_wire
 from .types import Estimate, TargetLike, TargetSpec, TaskResult
 
@@ -56,6 +60,8 @@ BASE_URL_ENV = "AUDIOSHAKE_BASE_URL"
 API_KEY_HEADER = "x-api-key"
 DEFAULT_BASE_URL = "https://api.audioshake.ai"
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+
+T = TypeVar("T")
 
 MIME_TYPES = {
     "wav": "audio/wav",
@@ -76,7 +82,7 @@ def configure_http_client(
 ) -> None:
     """Point an httpx client at the API: set its ``x-api-key`` header and base URL (the
     resolved one: argument, else the client's own, else the environment) and add one
-    response hook (``_requests.remember_response``). A client given by the user is
+    response hook (``responses.remember_response``). A client given by the user is
     changed in place, so share one between facades only if they use the same key."""
     http.headers[API_KEY_HEADER] = api_key
     if base_url is not None:
@@ -303,6 +309,45 @@ class BaseClient:
                 result=result,
             )
         return result
+
+    # -- the flows each client's driver runs --------------------------------------------
+
+    def _send_flow(self, op: Op[T], retries: int | None = None) -> Flow[T]:
+        n = self.max_retries if retries is None else retries
+        return send_flow(op, max_retries=n, rng=self._rng, clock=self._clock)
+
+    def _create_flow(self, body: dict[str, Any], request: CreateTaskRequest) -> Flow[Task]:
+        return create_flow(
+            self._op_create(request),
+            self._op_list_tasks,
+            body,
+            known=self._known_tasks,
+            catalog=self.catalog,
+            max_retries=self.max_retries,
+            rng=self._rng,
+            clock=self._clock,
+        )
+
+    def _wait_flow(
+        self, task_id: str, timeout: float | None, on_target: Callable[[Target], object] | None
+    ) -> Flow[Task]:
+        policy = self._wait_policy(timeout)
+        read = self._op_get_task(task_id)
+        return wait_flow(
+            task_id, read, policy, clock=self._clock, rng=self._rng, on_target=on_target
+        )
+
+    def _download_flow(
+        self, output: PlannedOutput, on_progress: ProgressCallback | None
+    ) -> Flow[Path]:
+        return download_flow(
+            output,
+            self._op_get_task(output.task_id),
+            on_progress=on_progress,
+            max_retries=self.max_retries,
+            rng=self._rng,
+            clock=self._clock,
+        )
 
     # -- operations (generated functions bound to their arguments) ------------------------
 

@@ -1,5 +1,6 @@
 """``AsyncAudioShake``: ``AudioShake`` for async code (asyncio or trio, through anyio).
-Same methods, same arguments; it differs only where it sends, sleeps and touches files."""
+Same methods, same arguments; it differs only in its one driver, ``_run``, where it
+sends, sleeps and touches files."""
 
 from __future__ import annotations
 
@@ -24,30 +25,14 @@ from audioshake_client.models import (
 )
 
 from ._base import DEFAULT_TIMEOUT, BaseClient, ProgressReader, configure_http_client
-from ._requests import (
-    ATTEMPT_ERRORS,
-    LAST_RESPONSE,
-    LIST_PAGE_SIZE,
-    Flow,
-    Op,
-    Outcome,
-    create_flow,
-    failed_attempt,
-    send_flow,
-)
 from .domain.catalog import Catalog
-from .downloads import (
-    Fetch,
-    PlannedOutput,
-    ProgressCallback,
-    download_steps,
-    plan_downloads,
-    stream_async,
-)
-from .errors import APIError, after_task_created
-from .polling import Sleep, wait_steps
+from .downloads import PlannedOutput, ProgressCallback, plan_downloads, stream_async
+from .errors import after_task_created
+from .flow import Answer, Flow, Op, Send, Sleep
 from .ratelimit import RateLimiter
+from .responses import ATTEMPT_ERRORS, LAST_RESPONSE, failed_attempt
 from .retries import MAX_RETRIES
+from .sending import LIST_PAGE_SIZE
 from .types import Estimate, TargetLike, TaskResult
 
 __all__ = ["AsyncAudioShake"]
@@ -93,9 +78,26 @@ class AsyncAudioShake(BaseClient):
         configure_http_client(self._http, self.api_key, self.base_url)
         self._api.set_async_httpx_client(self._http)
 
-    # -- drivers of the I/O-free flows ----------------------------------------------------
+    # -- the one driver of the I/O-free flows ----------------------------------------------
 
-    async def _attempt(self, op: Op[Any]) -> Outcome:
+    async def _run(self, flow: Flow[T]) -> T:
+        """Run ``flow`` to its end, answering each step (see ``flow``)."""
+        answer: Answer = None
+        while True:
+            try:
+                step = flow.send(answer)
+            except StopIteration as stop:
+                result: T = stop.value
+                return result
+            if isinstance(step, Send):
+                answer = await self._attempt(step.op)
+            elif isinstance(step, Sleep):
+                await self._sleep(step.seconds)
+                answer = None
+            else:
+                answer = await stream_async(self._http, step.link, step.output, step.on_progress)
+
+    async def _attempt(self, op: Op[Any]) -> Answer:
         if self._limiter is not None:
             await self._limiter.aacquire()
         LAST_RESPONSE.set(None)
@@ -104,23 +106,8 @@ class AsyncAudioShake(BaseClient):
         except ATTEMPT_ERRORS as exc:
             return failed_attempt(op, exc)
 
-    async def _run(self, flow: Flow[T]) -> T:
-        sent: Outcome | None = None
-        while True:
-            try:
-                step = flow.send(sent)
-            except StopIteration as stop:
-                result: T = stop.value
-                return result
-            if isinstance(step, Sleep):
-                await self._sleep(step.seconds)
-                sent = None
-            else:
-                sent = await self._attempt(step.op)
-
-    async def _send(self, op: Op[T], *, retries: int | None = None) -> T:
-        n = self.max_retries if retries is None else retries
-        return await self._run(send_flow(op, max_retries=n, rng=self._rng, clock=self._clock))
+    async def _send(self, op: Op[T]) -> T:
+        return await self._run(self._send_flow(op))
 
     # -- the API --------------------------------------------------------------------------
 
@@ -151,17 +138,7 @@ class AsyncAudioShake(BaseClient):
         body, request = self._task_body(
             targets, asset_id=asset_id, url=url, metadata=metadata, callback_url=callback_url
         )
-        flow = create_flow(
-            self._op_create(request),
-            self._op_list_tasks,
-            body,
-            known=self._known_tasks,
-            catalog=self.catalog,
-            max_retries=self.max_retries,
-            rng=self._rng,
-            clock=self._clock,
-        )
-        return await self._run(flow)
+        return await self._run(self._create_flow(body, request))
 
     async def get_task(self, task_id: str) -> Task:
         """See ``AudioShake.get_task``."""
@@ -202,28 +179,8 @@ class AsyncAudioShake(BaseClient):
         raise_on_failure: bool = False,
     ) -> TaskResult:
         """See ``AudioShake.wait``."""
-        task_id = self._task_id(task_or_id)
-        flow = wait_steps(
-            task_id,
-            self._wait_policy(timeout),
-            clock=self._clock,
-            rng=self._rng,
-            on_target=on_target,
-        )
-        sent: Task | APIError | None = None
-        while True:
-            try:
-                step = flow.send(sent)
-            except StopIteration as stop:
-                return self._result(stop.value, raise_on_failure)
-            if isinstance(step, Sleep):
-                await self._sleep(step.seconds)
-                sent = None
-                continue
-            try:
-                sent = await self._send(self._op_get_task(task_id), retries=0)
-            except APIError as exc:
-                sent = exc
+        flow = self._wait_flow(self._task_id(task_or_id), timeout, on_target)
+        return self._result(await self._run(flow), raise_on_failure)
 
     async def download(
         self,
@@ -241,28 +198,15 @@ class AsyncAudioShake(BaseClient):
         dest = Path(dest_dir)
         await anyio.Path(dest).mkdir(parents=True, exist_ok=True)
         return [
-            await self._download_one(item, on_progress)
-            for item in plan_downloads(task, dest, formats)
+            await self.download_output(out, on_progress)
+            for out in plan_downloads(task, dest, formats)
         ]
 
-    async def _download_one(
-        self, item: PlannedOutput, on_progress: ProgressCallback | None
+    async def download_output(
+        self, output: PlannedOutput, on_progress: ProgressCallback | None = None
     ) -> Path:
-        flow = download_steps(item, max_retries=self.max_retries, rng=self._rng)
-        sent: object = None
-        while True:
-            try:
-                step = flow.send(sent)
-            except StopIteration as stop:
-                path: Path = stop.value
-                return path
-            if isinstance(step, Sleep):
-                await self._sleep(step.seconds)
-                sent = None
-            elif isinstance(step, Fetch):
-                sent = await stream_async(self._http, step.link, item, on_progress)
-            else:
-                sent = await self.get_task(item.task_id)
+        """See ``AudioShake.download_output``."""
+        return await self._run(self._download_flow(output, on_progress))
 
     async def separate(
         self,

@@ -1,5 +1,6 @@
 """``AudioShake``: the synchronous client. Its twin is ``async_client.AsyncAudioShake``;
-everything they share lives in ``_base``, ``_requests``, ``polling`` and ``downloads``."""
+everything they share lives in ``_base`` and the flows it builds (``flow``); the one
+driver, ``_run``, is where this client sends, sleeps and writes files."""
 
 from __future__ import annotations
 
@@ -24,30 +25,14 @@ from audioshake_client.models import (
 )
 
 from ._base import DEFAULT_TIMEOUT, BaseClient, ProgressReader, configure_http_client
-from ._requests import (
-    ATTEMPT_ERRORS,
-    LAST_RESPONSE,
-    LIST_PAGE_SIZE,
-    Flow,
-    Op,
-    Outcome,
-    create_flow,
-    failed_attempt,
-    send_flow,
-)
 from .domain.catalog import Catalog
-from .downloads import (
-    Fetch,
-    PlannedOutput,
-    ProgressCallback,
-    download_steps,
-    plan_downloads,
-    stream_sync,
-)
-from .errors import APIError, after_task_created
-from .polling import Sleep, wait_steps
+from .downloads import PlannedOutput, ProgressCallback, plan_downloads, stream_sync
+from .errors import after_task_created
+from .flow import Answer, Flow, Op, Send, Sleep
 from .ratelimit import RateLimiter
+from .responses import ATTEMPT_ERRORS, LAST_RESPONSE, failed_attempt
 from .retries import MAX_RETRIES
+from .sending import LIST_PAGE_SIZE
 from .types import Estimate, TargetLike, TaskResult
 
 if TYPE_CHECKING:
@@ -108,9 +93,26 @@ class AudioShake(BaseClient):
         configure_http_client(self._http, self.api_key, self.base_url)
         self._api.set_httpx_client(self._http)
 
-    # -- drivers of the I/O-free flows ----------------------------------------------------
+    # -- the one driver of the I/O-free flows ----------------------------------------------
 
-    def _attempt(self, op: Op[Any]) -> Outcome:
+    def _run(self, flow: Flow[T]) -> T:
+        """Run ``flow`` to its end, answering each step (see ``flow``)."""
+        answer: Answer = None
+        while True:
+            try:
+                step = flow.send(answer)
+            except StopIteration as stop:
+                result: T = stop.value
+                return result
+            if isinstance(step, Send):
+                answer = self._attempt(step.op)
+            elif isinstance(step, Sleep):
+                self._sleep(step.seconds)
+                answer = None
+            else:
+                answer = stream_sync(self._http, step.link, step.output, step.on_progress)
+
+    def _attempt(self, op: Op[Any]) -> Answer:
         if self._limiter is not None:
             self._limiter.acquire()
         LAST_RESPONSE.set(None)
@@ -119,23 +121,8 @@ class AudioShake(BaseClient):
         except ATTEMPT_ERRORS as exc:
             return failed_attempt(op, exc)
 
-    def _run(self, flow: Flow[T]) -> T:
-        sent: Outcome | None = None
-        while True:
-            try:
-                step = flow.send(sent)
-            except StopIteration as stop:
-                result: T = stop.value
-                return result
-            if isinstance(step, Sleep):
-                self._sleep(step.seconds)
-                sent = None
-            else:
-                sent = self._attempt(step.op)
-
-    def _send(self, op: Op[T], *, retries: int | None = None) -> T:
-        n = self.max_retries if retries is None else retries
-        return self._run(send_flow(op, max_retries=n, rng=self._rng, clock=self._clock))
+    def _send(self, op: Op[T]) -> T:
+        return self._run(self._send_flow(op))
 
     # -- the API --------------------------------------------------------------------------
 
@@ -169,17 +156,7 @@ class AudioShake(BaseClient):
         body, request = self._task_body(
             targets, asset_id=asset_id, url=url, metadata=metadata, callback_url=callback_url
         )
-        flow = create_flow(
-            self._op_create(request),
-            self._op_list_tasks,
-            body,
-            known=self._known_tasks,
-            catalog=self.catalog,
-            max_retries=self.max_retries,
-            rng=self._rng,
-            clock=self._clock,
-        )
-        return self._run(flow)
+        return self._run(self._create_flow(body, request))
 
     def get_task(self, task_id: str) -> Task:
         """The task now (with fresh output links, valid 1 h)."""
@@ -222,28 +199,8 @@ class AudioShake(BaseClient):
         """Poll until every target is completed or error (see ``polling``). Returns even
         when targets failed (check ``result.failed``) unless ``raise_on_failure``;
         ``WaitTimeoutError`` (with ``.task``) after ``timeout`` seconds."""
-        task_id = self._task_id(task_or_id)
-        flow = wait_steps(
-            task_id,
-            self._wait_policy(timeout),
-            clock=self._clock,
-            rng=self._rng,
-            on_target=on_target,
-        )
-        sent: Task | APIError | None = None
-        while True:
-            try:
-                step = flow.send(sent)
-            except StopIteration as stop:
-                return self._result(stop.value, raise_on_failure)
-            if isinstance(step, Sleep):
-                self._sleep(step.seconds)
-                sent = None
-                continue
-            try:
-                sent = self._send(self._op_get_task(task_id), retries=0)
-            except APIError as exc:
-                sent = exc
+        flow = self._wait_flow(self._task_id(task_or_id), timeout, on_target)
+        return self._result(self._run(flow), raise_on_failure)
 
     def download(
         self,
@@ -263,25 +220,16 @@ class AudioShake(BaseClient):
         dest = Path(dest_dir)
         dest.mkdir(parents=True, exist_ok=True)
         return [
-            self._download_one(item, on_progress) for item in plan_downloads(task, dest, formats)
+            self.download_output(out, on_progress) for out in plan_downloads(task, dest, formats)
         ]
 
-    def _download_one(self, item: PlannedOutput, on_progress: ProgressCallback | None) -> Path:
-        flow = download_steps(item, max_retries=self.max_retries, rng=self._rng)
-        sent: object = None
-        while True:
-            try:
-                step = flow.send(sent)
-            except StopIteration as stop:
-                path: Path = stop.value
-                return path
-            if isinstance(step, Sleep):
-                self._sleep(step.seconds)
-                sent = None
-            elif isinstance(step, Fetch):
-                sent = stream_sync(self._http, step.link, item, on_progress)
-            else:
-                sent = self.get_task(item.task_id)
+    def download_output(
+        self, output: PlannedOutput, on_progress: ProgressCallback | None = None
+    ) -> Path:
+        """Save one output planned by ``downloads.plan_downloads`` to ``output.path`` (its
+        folder must exist), as ``download`` does: atomically, resuming its ``.part`` file,
+        refreshing an expired link once. Returns the path."""
+        return self._run(self._download_flow(output, on_progress))
 
     def separate(
         self,

@@ -1,7 +1,8 @@
 """Downloading outputs through their signed links, resumable and atomic.
 
-Planning and the retry logic are written once (``plan_downloads``, ``download_steps``,
-``begin_write``); each client only streams bytes (``stream_sync`` / ``stream_async``).
+Planning and the retry logic are written once (``plan_downloads``, ``download_flow``,
+``begin_write``); each client's driver only streams the bytes of a ``Download`` step
+(``stream_sync`` / ``stream_async``).
 
 - Each output goes to ``<dest>/<output name>.<ext>``; two outputs never share a path
   (the second gets ``_2``). Names from the service are sanitised.
@@ -18,29 +19,29 @@ from __future__ import annotations
 import os
 import random
 import re
-from collections.abc import Callable, Collection, Generator, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import anyio
 import httpx
-from audioshake_client.models import TargetStatus, Task
+from audioshake_client.models import Task
 from audioshake_client.types import Unset
 
-from ._requests import error_from_response
+from .domain.status import COMPLETED
 from .errors import APIConnectionError, APIError, APITimeoutError, LinkExpiredError
-from .polling import Sleep
+from .flow import RESTART, Answer, Download, Flow, Op, Sleep
+from .responses import error_from_response
 from .retries import retry_delay, should_retry
+from .sending import send_flow
 
 __all__ = [
-    "Fetch",
     "PlannedOutput",
     "ProgressCallback",
-    "Refresh",
     "WritePlan",
     "begin_write",
-    "download_steps",
+    "download_flow",
     "plan_downloads",
     "stream_async",
     "stream_sync",
@@ -83,7 +84,7 @@ def plan_downloads(
     used: set[Path] = set()
     plan = []
     for target in task.targets:
-        if target.status != TargetStatus.COMPLETED or isinstance(target.output, Unset):
+        if target.status != COMPLETED or isinstance(target.output, Unset):
             continue
         for out in target.output:
             if wanted is not None and out.format_.lower() not in wanted:
@@ -114,38 +115,27 @@ def fresh_link(task: Task, item: PlannedOutput) -> str:
 # -- the per-output flow ---------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Fetch:
-    """Stream ``link`` into the ``.part`` file; send back None when the file is complete
-    and in place, ``RESTART`` after a refused resume, or the ``APIError``."""
-
-    link: str
-
-
-@dataclass(frozen=True, slots=True)
-class Refresh:
-    """Read the task again; send back the ``Task``."""
-
-
-RESTART = "restart"
-DownloadStep = Fetch | Refresh | Sleep
-
-
-def download_steps(
-    item: PlannedOutput, *, max_retries: int, rng: random.Random
-) -> Generator[DownloadStep, object, Path]:
-    """Fetch one output: refresh its link once on 403, retry transient failures."""
+def download_flow(
+    item: PlannedOutput,
+    refresh: Op[Task],
+    *,
+    on_progress: ProgressCallback | None,
+    max_retries: int,
+    rng: random.Random,
+    clock: Callable[[], float],
+) -> Flow[Path]:
+    """Save one output: on a 403 read the task again with ``refresh`` (its
+    ``GET /tasks/{id}``) for a fresh link, once; retry transient failures."""
     link, refreshed, attempt = item.link, False, 0
     while True:
-        got = yield Fetch(link)
+        got = yield Download(link, item, on_progress)
         if got is None:
             return item.path
         if got == RESTART and attempt < max_retries:
             attempt += 1
             continue
         if isinstance(got, LinkExpiredError) and not refreshed:
-            task = yield Refresh()
-            assert isinstance(task, Task)
+            task = yield from send_flow(refresh, max_retries=max_retries, rng=rng, clock=clock)
             link, refreshed = fresh_link(task, item), True
             continue
         if isinstance(got, APIError) and attempt < max_retries and should_retry(got, "GET"):
@@ -168,7 +158,9 @@ class WritePlan:
     done: bool = False
 
 
-def begin_write(status: int, headers: Mapping[str, str], offset: int) -> WritePlan | str | None:
+def begin_write(
+    status: int, headers: Mapping[str, str], offset: int
+) -> WritePlan | Literal["restart"] | None:
     """What to do with an answer to a GET sent with ``offset`` bytes already on disk:
     a ``WritePlan``, ``RESTART`` (drop the ``.part``), or None (an error status)."""
     length = headers.get("content-length")
@@ -200,7 +192,7 @@ def _offset(item: PlannedOutput) -> int:
         return 0
 
 
-def _restart(item: PlannedOutput) -> str:
+def _restart(item: PlannedOutput) -> Literal["restart"]:
     item.part.unlink(missing_ok=True)
     return RESTART
 
@@ -220,8 +212,8 @@ def _finish(item: PlannedOutput) -> None:
 
 def stream_sync(
     http: httpx.Client, link: str, item: PlannedOutput, on_progress: ProgressCallback | None
-) -> object:
-    """One attempt at one output; the answer for ``Fetch``."""
+) -> Answer:
+    """One attempt at one output: the answer to a ``Download`` step."""
     offset = _offset(item)
     try:
         r = http.send(_request(http, link, offset), stream=True, follow_redirects=True)
@@ -256,7 +248,7 @@ async def stream_async(
     link: str,
     item: PlannedOutput,
     on_progress: ProgressCallback | None,
-) -> object:
+) -> Answer:
     """``stream_sync`` for ``httpx.AsyncClient``; file writes run in worker threads."""
     offset = _offset(item)
     try:

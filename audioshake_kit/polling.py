@@ -1,8 +1,8 @@
-"""``wait()`` written once, without I/O: a generator of steps (httpx ``_auth.py`` style).
+"""``wait()`` written once, without I/O: a flow of steps (``flow``).
 
-It yields ``FETCH`` (read the task once, send back the ``Task`` or the ``APIError``) or
-``Sleep(seconds)`` (send back None), and returns the finished ``Task``. Each client
-drives it in a few lines; tests drive it with a script of task states.
+It yields ``Send(read)`` (one ``GET /tasks/{id}``) and ``Sleep(seconds)``, and returns
+the finished ``Task``: finished as ``domain.status`` defines it. Each client runs it
+with its one driver; tests drive it with a script of task states.
 
 - Polls at a growing interval (1 s × 1.5 per poll, up to 10 s) with ±10 % jitter.
 - A 429 waits its ``Retry-After``; other transient errors (connection, 5xx) back off and
@@ -16,37 +16,27 @@ drives it in a few lines; tests drive it with a script of task states.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from audioshake_client.models import Target, TargetStatus, Task
+from audioshake_client.models import Target, Task
 
+from .domain.status import all_finished, is_finished
 from .errors import APIError, WaitTimeoutError
+from .flow import Flow, Op, Send, Sleep
+from .responses import unwrap
 from .retries import retry_delay, should_retry
 
-__all__ = ["FETCH", "MIN_POLL_ERRORS", "Fetch", "Sleep", "WaitPolicy", "WaitStep", "wait_steps"]
-
-
-@dataclass(frozen=True, slots=True)
-class Fetch:
-    """Read the task once; send back the ``Task`` or the ``APIError`` raised."""
-
-
-@dataclass(frozen=True, slots=True)
-class Sleep:
-    seconds: float
-
-
-FETCH = Fetch()
-WaitStep = Fetch | Sleep
-
+__all__ = ["MIN_POLL_ERRORS", "WaitPolicy", "wait_flow"]
 
 MIN_POLL_ERRORS = 5
 
 
 @dataclass(frozen=True, slots=True)
 class WaitPolicy:
+    """How ``wait_flow`` polls: its timeout, pauses, jitter and error tolerance."""
+
     timeout: float | None = None  # seconds; None waits for ever
     interval: float = 1.0  # first pause between polls
     max_interval: float = 10.0
@@ -55,40 +45,42 @@ class WaitPolicy:
     max_errors: int = MIN_POLL_ERRORS  # transient errors in a row before giving up
 
 
-def wait_steps(
+def wait_flow(
     task_id: str,
+    read: Op[Task],
     policy: WaitPolicy,
     *,
     clock: Callable[[], float],
     rng: random.Random,
     on_target: Callable[[Target], object] | None = None,
-) -> Generator[WaitStep, Task | APIError | None, Task]:
-    """The steps of waiting for ``task_id`` until every target is completed or error."""
+) -> Flow[Task]:
+    """Poll task ``task_id`` with ``read`` (its ``GET /tasks/{id}``) until every target
+    has finished."""
     deadline = None if policy.timeout is None else clock() + policy.timeout
     interval = policy.interval
     reported: set[str] = set()
     last: Task | None = None
     errors = 0
     while True:
-        got = yield FETCH
-        if isinstance(got, Task):
+        answer = yield Send(read)
+        try:
+            got: Task = unwrap(answer)
+        except APIError as exc:
+            if errors >= policy.max_errors or not should_retry(exc, "GET"):
+                raise
+            delay = retry_delay(exc, errors, rng, now=datetime.fromtimestamp(clock(), UTC))
+            errors += 1
+        else:
             errors, last = 0, got
             for target in got.targets:
-                if target.status != TargetStatus.PROCESSING and target.id not in reported:
+                if is_finished(target.status) and target.id not in reported:
                     reported.add(target.id)
                     if on_target is not None:
                         on_target(target)
-            if all(t.status != TargetStatus.PROCESSING for t in got.targets):
+            if all_finished(t.status for t in got.targets):
                 return got
             delay = interval * (1.0 + policy.jitter * (2.0 * rng.random() - 1.0))
             interval = min(interval * policy.multiplier, policy.max_interval)
-        elif isinstance(got, APIError):
-            if errors >= policy.max_errors or not should_retry(got, "GET"):
-                raise got
-            delay = retry_delay(got, errors, rng, now=datetime.fromtimestamp(clock(), UTC))
-            errors += 1
-        else:  # pragma: no cover - a driver bug
-            raise TypeError(f"wait_steps expects a Task or an APIError, got {got!r}")
         now = clock()
         if deadline is not None:
             if now >= deadline:
@@ -101,7 +93,7 @@ def _timeout_message(task_id: str, policy: WaitPolicy, task: Task | None) -> str
     msg = f"task {task_id} did not finish within {policy.timeout:g} s"
     if task is None:
         return msg + " (never read successfully)"
-    busy = [t.model for t in task.targets if t.status == TargetStatus.PROCESSING]
+    busy = [t.model for t in task.targets if not is_finished(t.status)]
     return (
         msg + f": {len(busy)} of {len(task.targets)} targets still processing ({', '.join(busy)})"
     )

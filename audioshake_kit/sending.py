@@ -1,6 +1,4 @@
-"""Calling the API, written once without I/O: flows are generators that yield ``Call(op)``
-(one attempt of one generated ``*_detailed`` function; the driver sends back the
-``Response`` or the ``APIError`` it became) or ``Sleep(seconds)``.
+"""Sending API operations, written once without I/O (steps in ``flow``).
 
 - ``send_flow``: one operation with retries (``retries.py`` decides).
 - ``create_flow``: ``POST /tasks``, never re-sent blindly. After an ambiguous failure
@@ -12,68 +10,37 @@
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
-import json
 import random
-from collections.abc import Awaitable, Callable, Generator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeAlias, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
-import httpx
-from audioshake_client.client import AuthenticatedClient
-from audioshake_client.models import Error, Task
-from audioshake_client.types import Response, Unset
+from audioshake_client.models import Task
+from audioshake_client.types import Unset
 
 from .domain.catalog import Catalog
 from .domain.rules import effective_variant
-from .errors import (
-    APIConnectionError,
-    APIError,
-    APIStatusError,
-    APITimeoutError,
-    UnexpectedResponseError,
-    status_error,
-)
-from .polling import Sleep
+from .errors import APIConnectionError, APIError, APIStatusError, UnexpectedResponseError
+from .flow import Flow, Op, Send, Sleep
+from .responses import unwrap
 from .retries import retry_delay, should_retry
 
 __all__ = [
-    "ATTEMPT_ERRORS",
     "CLOCK_SKEW_S",
-    "LAST_RESPONSE",
-    "Call",
+    "LIST_PAGE_SIZE",
     "KnownIds",
-    "Op",
-    "Outcome",
-    "Step",
     "create_flow",
-    "error_from_response",
-    "failed_attempt",
     "send_flow",
     "task_matches",
-    "unwrap",
 ]
 
 T = TypeVar("T")
 
-CLOCK_SKEW_S = 5.0  # how far the server's clock may differ from ours
+CLOCK_SKEW_S = 5.0
+"""How far the service's clock may differ from ours (seconds), when dating a task."""
 LIST_PAGE_SIZE = 100
+"""Tasks per ``GET /tasks`` page."""
 MAX_LOOKUP_PAGES = 20
-
-
-@dataclass(frozen=True, slots=True)
-class Op(Generic[T]):
-    """One API operation, bound to its arguments: ``sync``/``asyncio`` call the generated
-    ``sync_detailed``/``asyncio_detailed``. ``resendable`` marks a non-GET that is harmless
-    to repeat (uploads)."""
-
-    method: str
-    path: str
-    sync: Callable[[AuthenticatedClient], Response[T | Error]]
-    asyncio: Callable[[AuthenticatedClient], Awaitable[Response[T | Error]]]
-    resendable: bool = False
 
 
 class KnownIds:
@@ -93,89 +60,6 @@ class KnownIds:
         return task_id in self._ids
 
 
-@dataclass(frozen=True, slots=True)
-class Call:
-    op: Op[Any]
-
-
-Step: TypeAlias = Call | Sleep
-Outcome: TypeAlias = Response[Any] | APIError
-Flow: TypeAlias = Generator[Step, Outcome | None, T]
-
-
-# The last raw answer of this thread/task, kept by a response hook that the clients add to
-# their httpx client, so that an answer the generated parser chokes on (a proxy's HTML 429)
-# is still classified by its status.
-LAST_RESPONSE: contextvars.ContextVar[httpx.Response | None] = contextvars.ContextVar(
-    "audioshake_last_response", default=None
-)
-
-
-def remember_response(response: httpx.Response) -> None:
-    LAST_RESPONSE.set(response)
-
-
-async def aremember_response(response: httpx.Response) -> None:
-    LAST_RESPONSE.set(response)
-
-
-ATTEMPT_ERRORS = (httpx.RequestError, ValueError, KeyError, TypeError)
-"""What one generated call may raise: transport errors, and parse errors of its body."""
-
-
-def failed_attempt(op: Op[Any], exc: Exception) -> APIError:
-    """The one boundary where httpx's and the parser's exceptions become ``APIError``s."""
-    if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(f"{op.method} {op.path} timed out: {exc!r}")
-    if isinstance(exc, httpx.RequestError):
-        return APIConnectionError(f"{op.method} {op.path} got no answer: {exc!r}")
-    response = LAST_RESPONSE.get()
-    if response is None:  # nothing came back: not a parse error but a bug; let it show
-        raise exc
-    return unreadable(response, exc)
-
-
-def error_from_response(status: int, content: bytes, headers: Mapping[str, str]) -> APIError:
-    """The exception for a non-2xx answer: message from the JSON body's ``message``."""
-    body: Any = None
-    with contextlib.suppress(ValueError):
-        body = json.loads(content) if content else None
-    if isinstance(body, dict) and isinstance(body.get("message"), str):
-        message = body["message"]
-    else:
-        message = content[:200].decode("utf-8", "replace").strip() or f"HTTP {status}"
-    hdrs = dict(headers.items())
-    request_id = next((v for k, v in hdrs.items() if k.lower() == "x-request-id"), None)
-    return status_error(status, message, request_id=request_id, body=body, headers=hdrs)
-
-
-def unreadable(response: httpx.Response, exc: Exception) -> APIError:
-    """A body the generated parser could not read: a status error for a non-2xx answer
-    (a proxy's HTML 429 is still a 429), else ``UnexpectedResponseError``."""
-    if response.status_code >= 400:
-        return error_from_response(response.status_code, response.read(), response.headers)
-    return UnexpectedResponseError(
-        f"{response.status_code} response body does not match the API spec: {exc!r}",
-        request_id=response.headers.get("x-request-id"),
-    )
-
-
-def unwrap(outcome: Outcome | None) -> Any:
-    """The parsed body of a 2xx answer, else raise the matching ``APIError``."""
-    if isinstance(outcome, APIError):
-        raise outcome
-    if outcome is None:  # pragma: no cover - a driver bug
-        raise TypeError("a Call step must be answered with a Response or an APIError")
-    if 200 <= outcome.status_code < 300:
-        if outcome.parsed is None or isinstance(outcome.parsed, Error):
-            rid = outcome.headers.get("x-request-id")
-            raise UnexpectedResponseError(
-                f"{int(outcome.status_code)} response with no readable body", request_id=rid
-            )
-        return outcome.parsed
-    raise error_from_response(outcome.status_code, outcome.content, outcome.headers)
-
-
 def _now(clock: Callable[[], float]) -> datetime:
     return datetime.fromtimestamp(clock(), UTC)
 
@@ -186,9 +70,9 @@ def send_flow(
     """Send ``op``; retry what ``should_retry`` allows, waiting ``retry_delay``."""
     attempt = 0
     while True:
-        outcome = yield Call(op)
+        answer = yield Send(op)
         try:
-            result: T = unwrap(outcome)
+            result: T = unwrap(answer)
             return result
         except APIError as exc:
             if attempt >= max_retries or not should_retry(exc, op.method, resendable=op.resendable):
@@ -215,9 +99,9 @@ def create_flow(
     attempt = 0
     while True:
         sent_at = clock()
-        outcome = yield Call(create)
+        answer = yield Send(create)
         try:
-            task: Task = unwrap(outcome)
+            task: Task = unwrap(answer)
         except APIError as exc:
             error = exc
         else:

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 from audioshake_client.models import TargetStatus, Task
 
-from .._requests import CLOCK_SKEW_S
 from ..errors import APIError, AuthenticationError, NotFoundError, PermissionDeniedError
+from ..sending import CLOCK_SKEW_S
 from .pacing import PacedLimiter
 from .report import BatchEvent
 from .steps import FileSteps, Item, timestamp

@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING, Any
 
 from audioshake_client.models import Task
 
-from .._requests import CLOCK_SKEW_S
 from ..errors import (
     APIError,
     AuthenticationError,
@@ -38,6 +37,7 @@ from ..errors import (
     PermissionDeniedError,
     ValidationError,
 )
+from ..sending import CLOCK_SKEW_S
 from .manifest import FileRow, Manifest, ManifestError
 from .pacing import PacedLimiter
 from .plan import discover, output_dir

@@ -286,7 +286,7 @@ class FileSteps:
             if rec is not None and _has_size(planned.path, rec.size):
                 continue
             planned.path.parent.mkdir(parents=True, exist_ok=True)
-            path = self.client._download_one(planned, progress)
+            path = self.client.download_output(planned, progress)
             out = OutputRecord(
                 planned.target_id,
                 planned.name,

@@ -1,16 +1,18 @@
-"""wait_steps driven by a script of task states (no client, no HTTP), then wait() through
+"""wait_flow driven by a script of task states (no client, no HTTP), then wait() through
 both clients with respx."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
+from http import HTTPStatus
 from typing import Any
 
 import httpx
 import pytest
 import respx
 from audioshake_client.models import Target, Task
+from audioshake_client.types import Response
 
 from audioshake_kit import (
     AsyncAudioShake,
@@ -20,7 +22,8 @@ from audioshake_kit import (
     WaitTimeoutError,
 )
 from audioshake_kit.errors import APIConnectionError, APIError, status_error
-from audioshake_kit.polling import Fetch, Sleep, WaitPolicy, wait_steps
+from audioshake_kit.flow import Op, Send, Sleep
+from audioshake_kit.polling import WaitPolicy, wait_flow
 
 from .helpers import API, FakeClock, target_json, task_json
 
@@ -38,11 +41,14 @@ def drive(
     timeout: float | None = None,
     on_target: Callable[[Target], object] | None = None,
 ) -> tuple[Task, FakeClock, int]:
-    """Run wait_steps, answering each Fetch with the next scripted answer."""
+    """Run wait_flow, answering each Send (a read of the task) with the next scripted
+    answer: a Task as a 200 response, or the APIError the read became."""
     clock = FakeClock(0.0)
     answers = iter(script)
-    flow = wait_steps(
+    read: Op[Task] = Op("GET", "/tasks/{id}", _unused, _unused)
+    flow = wait_flow(
         "task-1",
+        read,
         WaitPolicy(timeout=timeout),
         clock=clock.now,
         rng=random.Random(0),
@@ -59,9 +65,18 @@ def drive(
             clock.sleep(step.seconds)
             sent = None
         else:
-            assert isinstance(step, Fetch)
+            assert isinstance(step, Send) and step.op is read
             fetches += 1
-            sent = next(answers)
+            answer = next(answers)
+            sent = answer if isinstance(answer, APIError) else ok(answer)
+
+
+def ok(task: Task) -> Response[Task]:
+    return Response(HTTPStatus.OK, b"", {}, task)
+
+
+def _unused(client: object) -> Any:  # the script answers instead
+    raise AssertionError("no request is sent")
 
 
 def test_on_target_once_per_target_as_it_ends() -> None:
