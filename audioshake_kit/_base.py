@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -27,7 +27,6 @@ from audioshake_client.models import (
     GetTaskStatisticsName,
     ModelList,
     Target,
-    TargetRequest,
     Task,
     UploadAssetBody,
 )
@@ -40,11 +39,10 @@ from .downloads import PlannedOutput, ProgressCallback, download_flow
 from .errors import ConfigurationError, TaskFailedError, ValidationError
 from .flow import Flow, Op
 from .polling import MIN_POLL_ERRORS, WaitPolicy, wait_flow
-from .ratelimit import RateLimiter
 from .responses import aremember_response, remember_response
 from .sending import KnownIds, create_flow, send_flow
-from .targets import target_to_wire
-from .types import Estimate, TargetLike, TargetSpec, TaskResult
+from .targets import check_targets, targets_to_wire
+from .types import Estimate, TargetLike, TaskResult
 
 __all__ = [
     "API_KEY_ENV",
@@ -155,12 +153,9 @@ class BaseClient:
         base_url: str | None,
         http_client: httpx.Client | httpx.AsyncClient | None,
         clock: Callable[[], float] | None,
-        rate_limit: int | RateLimiter | None,
         max_retries: int,
         rng: random.Random | None,
         catalog: Catalog | None,
-        sleep: Callable[[float], None],
-        async_sleep: Callable[[float], Awaitable[None]],
     ) -> None:
         client_key = http_client.headers.get(API_KEY_HEADER) if http_client else None
         key = api_key or client_key or os.environ.get(API_KEY_ENV)
@@ -179,29 +174,21 @@ class BaseClient:
         self._clock: Callable[[], float] = clock or time.time
         self._rng = rng or random.Random()
         self._known_tasks = KnownIds()
-        if isinstance(rate_limit, RateLimiter) or rate_limit is None:
-            self._limiter = rate_limit
-        else:
-            self._limiter = RateLimiter(
-                rate_limit, clock=self._clock, sleep=sleep, async_sleep=async_sleep
-            )
         self._api = AuthenticatedClient(
             base_url=self.base_url, token=key, prefix="", auth_header_name=API_KEY_HEADER
         )
 
-    # -- checks before the network -------------------------------------------------------
+    @property
+    def clock(self) -> Callable[[], float]:
+        """The clock every deadline, backoff and limiter of this client reads (unix s)."""
+        return self._clock
 
-    def _target_wires(self, targets: Sequence[TargetLike] | TargetLike) -> list[dict[str, Any]]:
-        items: Sequence[Any]
-        if isinstance(targets, str | TargetSpec | TargetRequest | Mapping) or (
-            isinstance(targets, tuple) and _is_pair(targets)
-        ):
-            items = [targets]  # one target given on its own
-        elif isinstance(targets, Sequence):
-            items = targets
-        else:
-            raise ValidationError("expected a list of targets", field="targets")
-        return [target_to_wire(t, f"targets[{i}]", self.catalog) for i, t in enumerate(items)]
+    @property
+    def rng(self) -> random.Random:
+        """The random source of this client's backoff and poll jitter."""
+        return self._rng
+
+    # -- checks before the network -------------------------------------------------------
 
     def _task_body(
         self,
@@ -214,7 +201,7 @@ class BaseClient:
     ) -> tuple[dict[str, Any], CreateTaskRequest]:
         """The wire body of ``POST /tasks`` and its generated model; raises
         ``ValidationError`` naming the field for anything the service would refuse."""
-        body: dict[str, Any] = {"targets": self._target_wires(targets)}
+        body: dict[str, Any] = {"targets": targets_to_wire(targets, self.catalog)}
         for name, value, wire in (
             ("asset_id", asset_id, "assetId"),
             ("url", url, "url"),
@@ -235,10 +222,8 @@ class BaseClient:
         return body, CreateTaskRequest.from_dict(body)
 
     def _check_targets(self, targets: Sequence[TargetLike] | TargetLike) -> list[dict[str, Any]]:
-        """Validate targets alone (before an upload), with a placeholder source."""
-        body, _ = self._task_body(targets, asset_id="-", url=None, metadata=None, callback_url=None)
-        wires: list[dict[str, Any]] = body["targets"]
-        return wires
+        """Validate targets alone (before an upload)."""
+        return check_targets(targets, self.catalog)
 
     def _check_upload(self, path: str | os.PathLike[str]) -> UploadCheck:
         p = Path(path)
@@ -387,16 +372,6 @@ def _op(method: str, path: str, module: ModuleType, resendable: bool = False, **
         return await module.asyncio_detailed(client=client, **kw)
 
     return Op(method, path, call, acall, resendable)
-
-
-def _is_pair(value: tuple[Any, ...]) -> bool:
-    """``("vocals", ["wav", "mp3"])`` is one target, not two."""
-    second = value[1] if len(value) == 2 else None
-    return (
-        isinstance(value[0], str)
-        and isinstance(second, list | tuple)
-        and all(isinstance(f, str) for f in second)
-    )
 
 
 def _is_web_url(value: str, *, https_only: bool) -> bool:

@@ -29,7 +29,7 @@ from .domain.catalog import Catalog
 from .downloads import PlannedOutput, ProgressCallback, plan_downloads, stream_async
 from .errors import after_task_created
 from .flow import Answer, Flow, Op, Send, Sleep
-from .ratelimit import RateLimiter
+from .ratelimit import SERVICE_LIMIT, AsyncLimiter, ServiceLimit, resolve_limiter
 from .responses import ATTEMPT_ERRORS, LAST_RESPONSE, failed_attempt
 from .retries import MAX_RETRIES
 from .sending import LIST_PAGE_SIZE
@@ -44,7 +44,7 @@ class AsyncAudioShake(BaseClient):
     """The async twin of ``AudioShake`` (see its docstring for the arguments).
 
     ``http_client`` is an ``httpx.AsyncClient``; ``sleep`` an async function (default
-    ``anyio.sleep``). ``on_progress``/``on_target`` callbacks are plain functions."""
+    ``anyio.sleep``); a shared limiter needs ``aacquire()``. ``on_progress``/``on_target`` callbacks are plain functions."""
 
     def __init__(
         self,
@@ -54,7 +54,7 @@ class AsyncAudioShake(BaseClient):
         http_client: httpx.AsyncClient | None = None,
         clock: Callable[[], float] | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
-        rate_limit: int | RateLimiter | None = 60,
+        rate_limit: int | AsyncLimiter | ServiceLimit | None = SERVICE_LIMIT,
         max_retries: int = MAX_RETRIES,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         rng: random.Random | None = None,
@@ -66,10 +66,14 @@ class AsyncAudioShake(BaseClient):
             base_url=base_url,
             http_client=http_client,
             clock=clock,
-            rate_limit=rate_limit,
             max_retries=max_retries,
             rng=rng,
             catalog=catalog,
+        )
+        self._limiter: AsyncLimiter | None = resolve_limiter(
+            rate_limit,
+            self.catalog,
+            clock=self._clock,
             sleep=_no_sync_sleep,
             async_sleep=self._sleep,
         )
@@ -77,6 +81,21 @@ class AsyncAudioShake(BaseClient):
         self._http = http_client or httpx.AsyncClient(timeout=timeout)
         configure_http_client(self._http, self.api_key, self.base_url)
         self._api.set_async_httpx_client(self._http)
+
+    @property
+    def http_client(self) -> httpx.AsyncClient:
+        """The httpx client every request goes through (yours, or the one made)."""
+        return self._http
+
+    @property
+    def sleep(self) -> Callable[[float], Awaitable[None]]:
+        """How this client waits: backoff, polling, the rate limiter."""
+        return self._sleep
+
+    @property
+    def limiter(self) -> AsyncLimiter | None:
+        """The rate limiter every API request passes (None: no limiter)."""
+        return self._limiter
 
     # -- the one driver of the I/O-free flows ----------------------------------------------
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import anyio
 import httpx
@@ -25,18 +25,16 @@ from audioshake_client.models import (
 )
 
 from ._base import DEFAULT_TIMEOUT, BaseClient, ProgressReader, configure_http_client
+from .batch import BatchEvent, BatchReport, run_batch
 from .domain.catalog import Catalog
 from .downloads import PlannedOutput, ProgressCallback, plan_downloads, stream_sync
 from .errors import after_task_created
 from .flow import Answer, Flow, Op, Send, Sleep
-from .ratelimit import RateLimiter
+from .ratelimit import SERVICE_LIMIT, Limiter, ServiceLimit, resolve_limiter
 from .responses import ATTEMPT_ERRORS, LAST_RESPONSE, failed_attempt
 from .retries import MAX_RETRIES
 from .sending import LIST_PAGE_SIZE
 from .types import Estimate, TargetLike, TaskResult
-
-if TYPE_CHECKING:
-    from .batch import BatchEvent, BatchReport
 
 __all__ = ["AudioShake"]
 
@@ -56,9 +54,12 @@ class AudioShake(BaseClient):
     - ``clock`` (unix seconds, default ``time.time``) and ``sleep`` (default
       ``time.sleep``): all timing goes through them: deadlines, backoff, the rate limiter,
       and dating ``POST /tasks`` against the service's ``createdAt``.
-    - ``rate_limit``: requests per rolling second (``None`` turns the limiter off), or a
-      ``RateLimiter`` shared with other clients.
+    - ``rate_limit``: ``SERVICE_LIMIT`` (the default: the catalog's requests per second),
+      another number of requests per rolling second, ``None`` (no limiter), or a limiter
+      shared with other clients (a ``RateLimiter``, or anything with ``acquire()``).
     - ``max_retries``: per request, for reads, uploads and 429s.
+
+    ``clock``, ``sleep``, ``rng``, ``limiter`` and ``http_client`` read back what it uses.
     """
 
     def __init__(
@@ -69,7 +70,7 @@ class AudioShake(BaseClient):
         http_client: httpx.Client | None = None,
         clock: Callable[[], float] | None = None,
         sleep: Callable[[float], None] | None = None,
-        rate_limit: int | RateLimiter | None = 60,
+        rate_limit: int | Limiter | ServiceLimit | None = SERVICE_LIMIT,
         max_retries: int = MAX_RETRIES,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         rng: random.Random | None = None,
@@ -81,17 +82,32 @@ class AudioShake(BaseClient):
             base_url=base_url,
             http_client=http_client,
             clock=clock,
-            rate_limit=rate_limit,
             max_retries=max_retries,
             rng=rng,
             catalog=catalog,
-            sleep=self._sleep,
-            async_sleep=anyio.sleep,
+        )
+        self._limiter: Limiter | None = resolve_limiter(
+            rate_limit, self.catalog, clock=self._clock, sleep=self._sleep, async_sleep=anyio.sleep
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(timeout=timeout)
         configure_http_client(self._http, self.api_key, self.base_url)
         self._api.set_httpx_client(self._http)
+
+    @property
+    def http_client(self) -> httpx.Client:
+        """The httpx client every request goes through (yours, or the one made)."""
+        return self._http
+
+    @property
+    def sleep(self) -> Callable[[float], None]:
+        """How this client waits: backoff, polling, the rate limiter."""
+        return self._sleep
+
+    @property
+    def limiter(self) -> Limiter | None:
+        """The rate limiter every API request passes (None: no limiter)."""
+        return self._limiter
 
     # -- the one driver of the I/O-free flows ----------------------------------------------
 
@@ -288,8 +304,6 @@ class AudioShake(BaseClient):
         token). ``dry_run`` estimates and sends nothing. ``timeout`` (seconds) stops
         early; ``on_event`` sees each step (from worker threads). Sync only; see
         ``audioshake_kit.batch``."""
-        from .batch import run_batch
-
         return run_batch(
             self,
             input_dir,

@@ -19,17 +19,20 @@ from audioshake_client.models import TargetRequest
 from audioshake_client.types import Unset
 
 from .domain.catalog import Catalog, ModelSpec
+from .domain.rules import check_task_request
 from .errors import ValidationError
 from .types import TargetLike, TargetSpec
 
 __all__ = [
     "PENDING_ASSET",
     "apply_options",
+    "check_targets",
     "default_formats",
     "format_target",
     "is_url",
     "parse_target",
     "target_to_wire",
+    "targets_to_wire",
 ]
 
 PENDING_ASSET = "-"
@@ -147,6 +150,43 @@ def target_to_wire(target: TargetLike, where: str, catalog: Catalog) -> dict[str
         if model is not None:
             wire["formats"] = list(default_formats(model))
     return wire
+
+
+def targets_to_wire(
+    targets: Sequence[TargetLike] | TargetLike, catalog: Catalog
+) -> list[dict[str, Any]]:
+    """A list of targets, or one target on its own, as ``target_to_wire`` gives each."""
+    items: Sequence[Any]
+    if isinstance(targets, str | TargetSpec | TargetRequest | Mapping) or (
+        isinstance(targets, tuple) and _is_pair(targets)
+    ):
+        items = [targets]  # one target given on its own
+    elif isinstance(targets, Sequence):
+        items = targets
+    else:
+        raise ValidationError("expected a list of targets", field="targets")
+    return [target_to_wire(t, f"targets[{i}]", catalog) for i, t in enumerate(items)]
+
+
+def check_targets(
+    targets: Sequence[TargetLike] | TargetLike, catalog: Catalog
+) -> list[dict[str, Any]]:
+    """The targets in wire form, checked against ``catalog`` as ``POST /tasks`` checks
+    them (``ValidationError`` naming the field). Sends nothing; for checks before an
+    upload."""
+    wires = targets_to_wire(targets, catalog)
+    check_task_request({"targets": wires, "assetId": PENDING_ASSET}, catalog)
+    return wires
+
+
+def _is_pair(value: tuple[Any, ...]) -> bool:
+    """``("vocals", ["wav", "mp3"])`` is one target, not two."""
+    second = value[1] if len(value) == 2 else None
+    return (
+        isinstance(value[0], str)
+        and isinstance(second, list | tuple)
+        and all(isinstance(f, str) for f in second)
+    )
 
 
 def _spec_to_wire(spec: TargetSpec) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """Resumable batch processing: a folder of files through the API, paced under the rate
-limit, never paid twice. ``AudioShake.batch()`` and ``audioshake batch`` call
-``run_batch``.
+limit, never paid twice. ``AudioShake.batch()`` (and so ``audioshake batch``) calls
+``run_batch``, which uses only the client's public API; nothing here imports the client
+at run time.
 
 - ``plan``: which files, their hash and estimate; the dry run.
 - ``manifest``: the SQLite record of every step, in OUT_DIR.
@@ -21,8 +22,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import ValidationError
+from ..targets import check_targets
 from .manifest import MANIFEST_NAME
-from .pacing import DEFAULT_RATE, paced_client
+from .pacing import paced_client
 from .plan import dry_run as _dry_run
 from .report import REPORT_NAME, BatchEvent, BatchReport, FileReport, OutputRecord, TargetOutcome
 from .runner import BatchOptions, BatchRunner
@@ -33,7 +35,6 @@ if TYPE_CHECKING:
     from ..types import TargetLike
 
 __all__ = [
-    "DEFAULT_RATE",
     "MANIFEST_NAME",
     "REPORT_NAME",
     "TOKEN_PREFIX",
@@ -61,7 +62,7 @@ def run_batch(
     on_event: Callable[[BatchEvent], object] | None = None,
 ) -> BatchReport:
     """See ``AudioShake.batch``."""
-    wires = client._check_targets(targets)
+    wires = check_targets(targets, client.catalog)
     labels = tuple(_label(w) for w in wires)
     if not isinstance(concurrency, int) or concurrency < 1:
         raise ValidationError("must be a whole number of at least 1", field="concurrency")

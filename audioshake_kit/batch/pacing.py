@@ -4,9 +4,9 @@ Every API request of the batch (uploads, creates, polls, link refreshes) passes 
 gates:
 
 1. ``inner``: the facade's sliding window of request *starts* (``RateLimiter``): the
-   client's own when it has one and no ``rate`` is given (so a limiter shared with
-   other clients stays shared), else a new one at ``rate`` (default 60/s) minus its
-   margin.
+   client's own when it is one and no ``rate`` is given (so a limiter shared with
+   other clients stays shared), else a new one at ``rate`` (default: the service's
+   limit, from the catalog) minus its margin.
 2. A window of request *ends*: the service counts a request when it reaches it, which
    is some time between our start and the answer; jitter on the way (a busy server, a
    descheduled thread) can squeeze starts that were a second apart into one of its
@@ -17,6 +17,9 @@ gates:
    ended when its thread next asks (threads send one request at a time).
 
 Downloads through signed links are not counted by the service and are not paced.
+
+``PacedLimiter`` is a ``ratelimit.Limiter`` (``acquire()``), built around a
+``RateLimiter``, not a kind of it: the batch is sync, so it has no ``aacquire()``.
 """
 
 from __future__ import annotations
@@ -35,37 +38,37 @@ from ..ratelimit import RateLimiter
 if TYPE_CHECKING:
     from ..client import AudioShake
 
-__all__ = ["DEFAULT_RATE", "PacedLimiter", "paced_client"]
+__all__ = ["PacedLimiter", "paced_client"]
 
-DEFAULT_RATE = 60
 STALE_S = 120.0  # a request still open after this long is taken as ended (a lost hook)
 _TICKET = "audioshake_batch_ticket"
 
 
-class PacedLimiter(RateLimiter):
+class PacedLimiter:
     """``inner``'s start window plus a window of request ends at ``limit`` per
     ``inner.window`` (the service's own limit: the bound needs no margin). ``count``:
     requests let through. Sync only (the batch runs on threads)."""
 
     def __init__(self, inner: RateLimiter, limit: int | None = None) -> None:
-        super().__init__(
-            inner.per_second,
-            margin=inner.per_second - inner.capacity,
-            window=inner.window,
-            clock=inner._clock,
-            sleep=inner._sleep,
-            async_sleep=inner._async_sleep,
-        )
         self.inner = inner
         self.limit = limit or inner.per_second
+        self.window = inner.window
         self.count = 0
+        self._clock = inner.clock
+        self._sleep = inner.sleep
         self._open: dict[int, tuple[float, int]] = {}  # ticket → (start, thread)
         self._ended: deque[float] = deque()  # end times, oldest first
         self._cond = threading.Condition()
         self._local = threading.local()
         self._tickets = itertools.count(1)
 
+    @property
+    def capacity(self) -> int:
+        """Request starts ``inner`` lets through per window."""
+        return self.inner.capacity
+
     def acquire(self) -> None:
+        """Return when a request may start under both windows; it counts from now."""
         me = threading.get_ident()
         while True:
             with self._cond:
@@ -84,12 +87,6 @@ class PacedLimiter(RateLimiter):
             self._sleep(max(wait, 0.0))
         self.inner.acquire()
 
-    def reserve(self) -> float:
-        raise NotImplementedError("PacedLimiter paces in acquire(); it has no reserve()")
-
-    async def aacquire(self) -> None:
-        raise NotImplementedError("the batch is sync only")
-
     def _forget(self, now: float, me: int) -> None:
         while self._ended and self._ended[0] <= now - self.window:
             self._ended.popleft()
@@ -101,12 +98,14 @@ class PacedLimiter(RateLimiter):
     # -- httpx event hooks -----------------------------------------------------------------
 
     def on_request(self, request: httpx.Request) -> None:
+        """httpx request hook: tag the request this thread acquired for."""
         ticket = getattr(self._local, "ticket", None)
         if ticket is not None:
             self._local.ticket = None
             request.extensions[_TICKET] = ticket
 
     def on_response(self, response: httpx.Response) -> None:
+        """httpx response hook: the tagged request has ended (its answer arrived)."""
         ticket = response.request.extensions.get(_TICKET)
         if ticket is None:
             return
@@ -118,27 +117,24 @@ class PacedLimiter(RateLimiter):
 
 @contextmanager
 def paced_client(client: AudioShake, rate: int | None) -> Iterator[tuple[AudioShake, PacedLimiter]]:
-    """A client like ``client`` (same key, base URL, httpx client, clock, retries)
-    whose requests all go through one ``PacedLimiter``. Its hooks are taken off
-    ``client``'s httpx client afterwards, which stays open."""
-    from ..client import AudioShake
-
-    inner = client._limiter
-    if rate is not None or inner is None:
-        inner = RateLimiter(
-            rate if rate is not None else DEFAULT_RATE, clock=client._clock, sleep=client._sleep
-        )
+    """A client like ``client`` (same class, key, base URL, httpx client, clock, sleep,
+    retries, rng and catalog) whose requests all go through one ``PacedLimiter``. Its
+    hooks are taken off ``client``'s httpx client afterwards, which stays open."""
+    inner = client.limiter
+    if rate is not None or not isinstance(inner, RateLimiter):
+        per_second = rate if rate is not None else client.catalog.limits.rate_limit_per_second
+        inner = RateLimiter(per_second, clock=client.clock, sleep=client.sleep)
     limiter = PacedLimiter(inner, rate)
-    http = client._http
-    paced = AudioShake(
+    http = client.http_client
+    paced = type(client)(
         client.api_key,
         base_url=client.base_url,
         http_client=http,
-        clock=client._clock,
-        sleep=client._sleep,
+        clock=client.clock,
+        sleep=client.sleep,
         rate_limit=limiter,
         max_retries=client.max_retries,
-        rng=client._rng,
+        rng=client.rng,
         catalog=client.catalog,
     )
     http.event_hooks["request"].append(limiter.on_request)

@@ -89,8 +89,8 @@ class BatchRunner:
         self.options = options
         self._on_event = on_event
         self._stop = threading.Event()
-        self._clock = client._clock
-        self._sleep = client._sleep
+        self._clock = client.clock
+        self._sleep = client.sleep
         self._steps: FileSteps | None = None
 
     def _emit(self, event: BatchEvent) -> None:

@@ -132,7 +132,7 @@ class FileSteps:
         self.asset_ttl = float(client.catalog.limits.asset_ttl_seconds)
 
     def now(self) -> float:
-        return self.client._clock()
+        return self.client.clock()
 
     def check_stop(self) -> None:
         if self.stop.is_set():

@@ -75,12 +75,12 @@ def test_requests_without_a_ticket_are_not_counted() -> None:
 
 def test_the_hooks_are_removed_after_the_batch(audioshake_mock: InProcessMock) -> None:
     client = audioshake_mock.facade()
-    hooks = {k: list(v) for k, v in client._http.event_hooks.items()}
+    hooks = {k: list(v) for k, v in client.http_client.event_hooks.items()}
     with paced_client(client, None) as (paced, lim):
-        assert lim.on_response in client._http.event_hooks["response"]
-        assert lim.inner is client._limiter  # the client's own (maybe shared) limiter
+        assert lim.on_response in client.http_client.event_hooks["response"]
+        assert lim.inner is client.limiter  # the client's own (maybe shared) limiter
         assert paced.models()
         assert lim.count == 1
-    assert {k: list(v) for k, v in client._http.event_hooks.items()} == hooks
+    assert {k: list(v) for k, v in client.http_client.event_hooks.items()} == hooks
     with paced_client(client, 30) as (_, lim):
-        assert lim.inner is not client._limiter and lim.limit == 30
+        assert lim.inner is not client.limiter and lim.limit == 30
