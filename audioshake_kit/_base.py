@@ -32,7 +32,7 @@ from audioshake_client.models import (
 )
 from audioshake_client.types import File
 
-from .domain.billing import BillingTarget, billable_minutes, price_targets, round_credits
+from .domain.billing import BillingTarget, billable_minutes, price_targets, task_cost
 from .domain.catalog import Catalog, get_catalog
 from .domain.rules import check_task_request
 from .downloads import PlannedOutput, ProgressCallback, download_flow
@@ -61,19 +61,6 @@ DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 
 T = TypeVar("T")
 
-MIME_TYPES = {
-    "wav": "audio/wav",
-    "aiff": "audio/aiff",
-    "flac": "audio/flac",
-    "mp3": "audio/mpeg",
-    "aac": "audio/aac",
-    "m4a": "audio/mp4",
-    "mp4": "video/mp4",
-    "mov": "video/quicktime",
-    "txt": "text/plain",
-    "json": "application/json",
-}
-
 
 def configure_http_client(
     http: httpx.Client | httpx.AsyncClient, api_key: str, base_url: str | None
@@ -93,19 +80,17 @@ def configure_http_client(
 
 @dataclass(frozen=True, slots=True)
 class UploadCheck:
-    """A file that passed the checks before upload."""
+    """A file that passed the checks before upload, and the type it is sent as."""
 
     path: Path
     size: int
     format: str
-
-    @property
-    def mime_type(self) -> str:
-        return MIME_TYPES.get(self.format, "application/octet-stream")
+    mime_type: str
 
 
 def _media() -> ModuleType:
-    # Imported lazily: media.py pulls in PyAV, which the rest of the facade does not need.
+    # Imported lazily (no cycle: the domain imports nothing of the kit): media.py pulls in
+    # PyAV, which the rest of the facade does not need.
     from .domain import media
 
     return media
@@ -215,10 +200,10 @@ class BaseClient:
             if not value and name != "metadata":
                 raise ValidationError("must not be empty", field=wire)
             body[wire] = value
-        check_task_request(body, self.catalog)
-        for name in ("url", "callbackUrl"):
-            if name in body and not _is_web_url(body[name], https_only=name == "url"):
-                raise ValidationError(f"not a valid URL: {body[name]!r}", field=name)
+        check_task_request(body, self.catalog)  # the https-only url rule is the domain's
+        callback = body.get("callbackUrl")
+        if callback is not None and not _is_web_url(callback):
+            raise ValidationError(f"not a valid URL: {callback!r}", field="callbackUrl")
         return body, CreateTaskRequest.from_dict(body)
 
     def _check_targets(self, targets: Sequence[TargetLike] | TargetLike) -> list[dict[str, Any]]:
@@ -238,14 +223,15 @@ class BaseClient:
                 f"{p.name} is {size} bytes; uploads are limited to {limit} bytes",
                 field="path",
             )
-        fmt = _media().sniff_file(p)
+        media = _media()
+        fmt = media.sniff_file(p)
         if fmt is None:
             raise ValidationError(
-                f"{p.name}: content is not a supported type "
-                "(wav, aiff, flac, mp3, aac/m4a, mp4, mov; txt or json transcripts)",
+                f"{p.name}: content is not a supported type ({media.SUPPORTED_INPUTS})",
                 field="path",
             )
-        return UploadCheck(p, size, str(fmt))
+        mime = media.INPUT_MIME_TYPES.get(fmt, "application/octet-stream")
+        return UploadCheck(p, size, str(fmt), mime)
 
     def _estimate(
         self, path_or_seconds: str | os.PathLike[str] | float, wires: list[dict[str, Any]]
@@ -264,7 +250,7 @@ class BaseClient:
         charges = price_targets(
             [BillingTarget(w["model"], w.get("variant")) for w in wires], duration, self.catalog
         )
-        total = round_credits(sum(c.credits for c in charges))
+        total = task_cost(c.credits for c in charges)
         return Estimate(duration, billable_minutes(duration), tuple(charges), total)
 
     @staticmethod
@@ -374,10 +360,10 @@ def _op(method: str, path: str, module: ModuleType, resendable: bool = False, **
     return Op(method, path, call, acall, resendable)
 
 
-def _is_web_url(value: str, *, https_only: bool) -> bool:
+def _is_web_url(value: str) -> bool:
+    """A callback URL: ``http://`` or ``https://`` with a host."""
     try:
         parsed = httpx.URL(value)
     except (httpx.InvalidURL, TypeError):
         return False
-    schemes = ("https",) if https_only else ("http", "https")
-    return parsed.scheme in schemes and bool(parsed.host)
+    return parsed.scheme in ("http", "https") and bool(parsed.host)

@@ -4,7 +4,8 @@
   sorted, skipping hidden names, ``.part`` files and OUT_DIR itself.
 - ``sha256_file``: the content hash, streamed in 1 MiB blocks.
 - ``examine``: a file's type (by content) and estimate, or why it is skipped. A file
-  with no known signature is ``ignored`` unless its suffix says it is media.
+  with no known signature is ``ignored`` unless its suffix says it is media
+  (``domain.media.MEDIA_SUFFIXES``).
 - ``output_dir``: ``<relative path without suffix>``; a clash (``a.wav`` and ``a.mp3``)
   gets the suffix appended (``a_mp3``).
 - ``dry_run``: the per-file and total estimate; it sends nothing and writes nothing.
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal
 
+from ..domain.billing import round_credits
 from ..errors import ValidationError
 from .manifest import MANIFEST_NAME
 from .report import REPORT_NAME, BatchReport, FileReport
@@ -28,7 +30,6 @@ if TYPE_CHECKING:
     from ..types import Estimate
 
 __all__ = [
-    "MEDIA_SUFFIXES",
     "Examined",
     "InputFile",
     "discover",
@@ -37,12 +38,6 @@ __all__ = [
     "output_dir",
     "sha256_file",
 ]
-
-MEDIA_SUFFIXES = frozenset(
-    {"wav", "wave", "aif", "aiff", "aifc", "flac", "mp3", "aac", "m4a", "mp4", "m4v", "mov"}
-    | {"ogg", "oga", "opus", "wma", "webm", "mkv", "caf"}
-)
-"""Suffixes that make an unreadable file a failure rather than something to ignore."""
 
 _BLOCK = 1 << 20
 
@@ -133,7 +128,8 @@ class Examined:
 def examine(client: AudioShake, file: InputFile, wires: list[dict[str, Any]]) -> Examined:
     """Check ``file`` as an upload would (type by content, size) and estimate it by the
     service's own probe. Reads only the file."""
-    from ..domain.media import MEDIA_FORMATS, sniff_file
+    # Imported here: media.py pulls in PyAV, which a batch that sends no file never needs.
+    from ..domain.media import MEDIA_FORMATS, MEDIA_SUFFIXES, SUPPORTED_MEDIA, sniff_file
 
     suffix = file.path.suffix.lower().lstrip(".")
     try:
@@ -146,7 +142,7 @@ def examine(client: AudioShake, file: InputFile, wires: list[dict[str, Any]]) ->
         what = f"{kind}, not audio or video" if kind else "not a supported type"
         return Examined(
             "skipped",
-            reason=f"{file.rel}: content is {what} (wav, aiff, flac, mp3, aac/m4a, mp4, mov)",
+            reason=f"{file.rel}: content is {what} ({SUPPORTED_MEDIA})",
         )
     try:
         est = client.estimate(file.path, wires)
@@ -179,7 +175,7 @@ def dry_run(
             )
             kind = "input" if status == "skipped" else None
             files.append(FileReport(f.rel, status, error=seen.reason, error_kind=kind))
-    total = round(sum(f.estimate or 0.0 for f in files), 4)
+    total = round_credits(sum(f.estimate or 0.0 for f in files))
     return BatchReport(
         input_dir=str(input_dir),
         out_dir=str(out_dir),

@@ -49,6 +49,7 @@ SNIFF_BYTES = 4096  # how much of a file sniffing looks at
 # file name suffixes that claim media (a batch reports such a file when its content is not)
 MEDIA_SUFFIXES = frozenset(
     {"wav", "wave", "aif", "aiff", "aifc", "flac", "mp3", "aac", "m4a", "mp4", "m4v", "mov"}
+    | {"ogg", "oga", "opus", "wma", "webm", "mkv", "caf"}  # media the service does not take
 )
 # what an upload of each sniffed type is sent as
 INPUT_MIME_TYPES = {
