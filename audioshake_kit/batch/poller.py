@@ -15,8 +15,9 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from audioshake_client.models import TargetStatus, Task
+from audioshake_client.models import Task
 
+from ..domain.status import all_finished
 from ..errors import APIError, AuthenticationError, NotFoundError, PermissionDeniedError
 from ..sending import CLOCK_SKEW_S
 from .pacing import PacedLimiter
@@ -72,9 +73,7 @@ class Poller:
         else:
             self.errors = 0
             for task in tasks:
-                if task.id in waiting and all(
-                    t.status != TargetStatus.PROCESSING for t in task.targets
-                ):
+                if task.id in waiting and all_finished(t.status for t in task.targets):
                     item = waiting.pop(task.id)
                     self.steps.record_finished(item, task)
                     fetch.append((item, task))

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from audioshake_client.models import Task
 
+from ..domain.billing import round_credits
 from ..errors import (
     APIError,
     AuthenticationError,
@@ -304,8 +305,8 @@ class BatchRunner:
             out_dir=str(self.options.out_dir),
             targets=self.labels,
             files=tuple(files),
-            estimated=round(sum(f.estimate or 0.0 for f in files), 4),
-            spent=round(sum(f.cost or 0.0 for f in files), 4),
+            estimated=round_credits(sum(f.estimate or 0.0 for f in files)),
+            spent=round_credits(sum(f.cost or 0.0 for f in files)),
             requests=self.limiter.count,
             elapsed=round(self._clock() - started, 3),
             timed_out=timed_out,

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from audioshake_client.models import Task
 from audioshake_client.types import Unset
 
+from ..domain.billing import task_cost
 from ..downloads import plan_downloads
 from ..errors import APIStatusError, NotFoundError
 from .manifest import FileRow, Manifest
@@ -76,7 +77,8 @@ def _opt(value: Any) -> Any:
 
 
 def outcomes_of(task: Task) -> tuple[list[TargetOutcome], float | None]:
-    """Each target's outcome, and the task's cost (else the sum of the targets')."""
+    """Each target's outcome, and the task's cost (else, when any target has a cost,
+    ``billing.task_cost`` of them)."""
     outcomes = []
     for t in task.targets:
         err = _opt(t.error)
@@ -94,7 +96,7 @@ def outcomes_of(task: Task) -> tuple[list[TargetOutcome], float | None]:
     cost = _opt(task.cost)
     if cost is None:
         costs = [o.cost for o in outcomes if o.cost is not None]
-        cost = round(sum(costs), 4) if costs else None
+        cost = task_cost(costs) if costs else None
     return outcomes, None if cost is None else float(cost)
 
 

@@ -51,7 +51,10 @@ def batch(
     concurrency: Annotated[int, typer.Option(help="Workers for uploads and downloads.", min=1)] = 4,
     rate: Annotated[
         int | None,
-        typer.Option(help="API requests per rolling second [default: 60, less a margin].", min=1),
+        typer.Option(
+            help="API requests per rolling second [default: the service's limit, less a margin].",
+            min=1,
+        ),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the estimate; send and write nothing.")
