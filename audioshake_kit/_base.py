@@ -343,11 +343,13 @@ class BaseClient:
         return _op("GET", "/models", list_models)
 
     def _op_usage(self, name: str) -> Op[list[Any]]:
-        try:
-            which = GetTaskStatisticsName(name)
-        except ValueError:
-            raise ValidationError("must be 'usage' or 'distribution'", field="name") from None
-        return _op("GET", "/tasks/statistics", get_task_statistics, name=which)
+        # Checked against the declared values: the generated enums read unknown values
+        # tolerantly, but a request is written strictly.
+        if name not in {m.value for m in GetTaskStatisticsName}:
+            raise ValidationError("must be 'usage' or 'distribution'", field="name")
+        return _op(
+            "GET", "/tasks/statistics", get_task_statistics, name=GetTaskStatisticsName(name)
+        )
 
 
 def _op(method: str, path: str, module: ModuleType, resendable: bool = False, **kw: Any) -> Op[Any]:

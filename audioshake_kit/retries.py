@@ -4,7 +4,7 @@
 - Connection errors, timeouts, 408 and 5xx are retried only for requests that are safe
   to send again: reads (``GET``) and uploads (a duplicate asset costs nothing).
 - ``POST /tasks`` is never re-sent blindly after such an ambiguous failure: the client
-  first looks for the task it may have created (``_requests.create_flow``).
+  first looks for the task it may have created (``sending.create_flow``).
 - The wait is ``Retry-After`` when the answer has one (capped), else capped exponential
   backoff with jitter.
 """
