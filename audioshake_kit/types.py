@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeAlias
 
-from audioshake_client.models import Target, TargetRequest, TargetStatus, Task
+from audioshake_client.models import Target, TargetRequest, Task
 from audioshake_client.types import Unset
 
 from .domain.billing import Charge
+from .domain.status import COMPLETED, is_failed
 
 __all__ = ["Estimate", "FailedTarget", "TargetLike", "TargetSpec", "TaskResult"]
 
@@ -70,8 +71,8 @@ class TaskResult:
 
     @classmethod
     def from_task(cls, task: Task) -> TaskResult:
-        succeeded = tuple(t for t in task.targets if t.status == TargetStatus.COMPLETED)
-        failed = tuple(_failed(t) for t in task.targets if t.status == TargetStatus.ERROR)
+        succeeded = tuple(t for t in task.targets if t.status == COMPLETED)
+        failed = tuple(_failed(t) for t in task.targets if is_failed(t.status))
         cost = None if isinstance(task.cost, Unset) else float(task.cost)
         return cls(task, succeeded, failed, cost)
 

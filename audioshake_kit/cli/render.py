@@ -23,6 +23,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from ..domain.status import is_failed
 from ..types import Estimate, TaskResult
 
 __all__ = [
@@ -112,7 +113,7 @@ def result_table(result: TaskResult) -> Table:
     for col in ("target", "status", "outputs / error", "credits"):
         table.add_column(col)
     for t in result.task.targets:
-        if t.status == "error":
+        if is_failed(t.status):
             err_ = _opt(t.error)
             detail = escape(f"{err_.code} {err_.message}") if err_ else "failed"
             status = "[red]error[/red]"
