@@ -3,16 +3,19 @@
 Public routes come from ``routes.PUBLIC_ROUTES`` and run through ``endpoint.public``;
 downloads through signed links live under ``/files/``; test controls under ``/_mock/``
 (unless ``admin=False``). Under a real clock a background ticker applies due state
-changes and sends webhooks; under a manual clock nothing moves until the clock does.
+changes and sends webhooks from a worker thread; under a manual clock nothing moves
+until the clock does.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+import threading
+from collections.abc import AsyncIterator
 from typing import Any
 
+import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
@@ -27,12 +30,13 @@ from audioshake_kit.domain.spec import data_text
 
 from .admin import MockAdmin
 from .admin.routes import admin_routes
-from .endpoint import JSONResponse, public
+from .config import MockConfig
+from .endpoint import JSONResponse, plain, public
 from .errors import error_body
 from .routes import PUBLIC_ROUTES
 from .routes.common import Operations
 from .routes.files import download
-from .state import MockConfig, MockState
+from .state import MockState
 
 __all__ = ["build_app"]
 
@@ -42,7 +46,7 @@ TICK_INTERVAL_S = 0.05
 def build_app(state: MockState | None = None, *, config: MockConfig | None = None) -> Starlette:
     state = state or MockState(config)
     routes = [_route(state, path, ops) for path, ops in PUBLIC_ROUTES]
-    routes.append(Route("/files/{rest:path}", _bind(state, download), methods=["GET", "HEAD"]))
+    routes.append(Route("/files/{rest:path}", plain(state, download), methods=["GET", "HEAD"]))
     routes.append(Route("/openapi.yaml", _spec, methods=["GET"]))
     if state.config.admin:
         routes += admin_routes(MockAdmin(state))
@@ -117,7 +121,8 @@ class RequestIdMiddleware:
                     else:
                         raw.append((b"vary", b"Origin"))
                 if b"x-request-id" not in names:
-                    raw.append((b"x-request-id", self.state.next_request_id().encode("latin-1")))
+                    rid = self.state.journal.next_request_id()
+                    raw.append((b"x-request-id", rid.encode("latin-1")))
             await send(message)
 
         await (self.cors if browser else self.app)(scope, receive, stamped)
@@ -134,15 +139,6 @@ def _route(state: MockState, path: str, ops: Operations) -> Route:
     return Route(path, dispatch, methods=list(handlers))
 
 
-def _bind(
-    state: MockState, fn: Callable[[MockState, Request], Awaitable[Response]]
-) -> Callable[[Request], Awaitable[Response]]:
-    async def endpoint(request: Request) -> Response:
-        return await fn(state, request)
-
-    return endpoint
-
-
 async def _spec(request: Request) -> Response:
     return PlainTextResponse(data_text("audioshake.yaml"), media_type="application/yaml")
 
@@ -156,15 +152,18 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     }
     body = error_body(exc.status_code, message.get(exc.status_code, str(exc.detail)))
     response = JSONResponse(body, exc.status_code, dict(exc.headers or {}))
-    response.headers["X-Request-Id"] = state.next_request_id()
+    response.headers["X-Request-Id"] = state.journal.next_request_id()
     return response
 
 
 async def _ticker(state: MockState) -> None:
-    """Real clock: apply due changes and send webhooks in the background."""
-    import httpx
-
-    async with httpx.AsyncClient(transport=state.webhook_async_transport) as client:
+    """Real clock: apply due changes and send due webhooks, in a worker thread (sending
+    is blocking I/O). Cancelled at shutdown: the thread stops after its current attempt
+    and is not waited for."""
+    stop = threading.Event()
+    try:
         while True:
-            await state.run_due_async(client)
+            await anyio.to_thread.run_sync(state.run_due, stop, abandon_on_cancel=True)
             await asyncio.sleep(TICK_INTERVAL_S)
+    finally:
+        stop.set()

@@ -9,8 +9,9 @@ from typing import Annotated
 import typer
 import uvicorn
 
+from .config import MockConfig
 from .scenario import ScenarioError, apply_scenario, load_scenario
-from .state import MockConfig, MockState
+from .state import MockState
 
 app = typer.Typer(add_completion=False, help="A stateful offline mock of the AudioShake API.")
 

@@ -1,15 +1,17 @@
 """The pipeline every public request goes through, in the contract's order:
 
-request id → due state changes → 401 → 429 → HTTP faults (before) → handler
-(413/415 → 400 → 403 → 404 → 402 inside) → HTTP faults (after) → headers → journal →
-(test mode) response checked against the spec.
+request id → due state changes → 401 → 429 (``Store.admit``) → HTTP faults (before) →
+handler (413/415 → 400 → 403 → 404 → 402 inside) → HTTP faults (after) → headers →
+journal → (test mode) response checked against the spec.
+
+Handlers get the store, the request and the tenant: they parse, call the store, render.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import orjson
@@ -21,11 +23,14 @@ from .errors import MockError, error_body
 from .faults import HttpFault
 from .ratelimit import Decision
 from .records import Tenant
-from .state import MockState
+from .store import Store
 
-__all__ = ["ConnectionDropped", "Handler", "JSONResponse", "public"]
+if TYPE_CHECKING:
+    from .state import MockState
 
-Handler = Callable[[MockState, Request, Tenant], Awaitable[Any]]
+__all__ = ["ConnectionDropped", "Handler", "JSONResponse", "plain", "public"]
+
+Handler = Callable[[Store, Request, Tenant], Awaitable[Any]]
 
 
 class ConnectionDropped(httpx.RemoteProtocolError):
@@ -62,39 +67,40 @@ def public(
     state: MockState, op_id: str, handler: Handler
 ) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
-        rid = state.next_request_id()
+        rid = state.journal.next_request_id()
         key = request.headers.get("x-api-key")
+        path = _path(request)
         decision: Decision | None = None
-        arrived = state.now()
+        store = state.store
+        arrived = store.now()
         try:
-            state.tick()
-            with state.lock:
-                # The journal dates a request when the limiter counted it, so a rolling
-                # second read off the journal is the limiter's own.
-                arrived = state.now()
-                tenant = state.store.authenticate(key, arrived)
-                decision = state.limiter.check(tenant.key, state.clock.window_time())
+            admitted = store.admit(key)
+            # The journal dates a request when the limiter counted it, so a rolling
+            # second read off the journal is the limiter's own.
+            tenant, decision, arrived = admitted.tenant, admitted.decision, admitted.at
             if decision is not None and not decision.allowed:
                 raise MockError(
                     429,
                     f"rate limit of {decision.limit} requests per second exceeded",
                     {"Retry-After": str(decision.retry_after)},
                 )
-            fault = _fault(state, request, key, "before")
+            fault = store.http_fault(request.method, path, key, "before")
             if fault is not None:
                 response = await _apply(fault)
                 if response is not None:
-                    return _finish(state, request, op_id, response, rid, decision, key, arrived)
-            result = await handler(state, request, tenant)
+                    return _finish(
+                        state, request, path, op_id, response, rid, decision, key, arrived
+                    )
+            result = await handler(store, request, tenant)
             response = result if isinstance(result, Response) else JSONResponse(result)
-            fault = _fault(state, request, key, "after")
+            fault = store.http_fault(request.method, path, key, "after")
             if fault is not None:
                 faulted = await _apply(fault)
                 if faulted is not None:
                     response = faulted
         except MockError as exc:
             response = JSONResponse(error_body(exc.status, exc.message), exc.status, exc.headers)
-        return _finish(state, request, op_id, response, rid, decision, key, arrived)
+        return _finish(state, request, path, op_id, response, rid, decision, key, arrived)
 
     return endpoint
 
@@ -105,13 +111,6 @@ def _path(request: Request) -> str:
     if "?" in path or "#" in path or "\\" in path:
         return request.url.path
     return path
-
-
-def _fault(state: MockState, request: Request, key: str | None, when: str) -> HttpFault | None:
-    if not state.faults.http_faults:
-        return None
-    with state.lock:
-        return state.faults.http_fault(request.method, _path(request), key, when)
 
 
 async def _apply(fault: HttpFault) -> Response | None:
@@ -127,6 +126,7 @@ async def _apply(fault: HttpFault) -> Response | None:
 def _finish(
     state: MockState,
     request: Request,
+    path: str,
     op_id: str,
     response: Response,
     rid: str,
@@ -142,21 +142,38 @@ def _finish(
         raw.append((b"x-ratelimit-limit", str(decision.limit).encode("latin-1")))
         raw.append((b"x-ratelimit-remaining", str(decision.remaining).encode("latin-1")))
         raw.append((b"x-ratelimit-reset", str(decision.reset).encode("latin-1")))
-    with state.lock:
-        state.record(
-            {
-                "time": arrived,
-                "method": request.method,
-                "path": _path(request),
-                "query": request.scope.get("query_string", b"").decode(),
-                "operationId": op_id,
-                "status": response.status_code,
-                "key": key,
-                "requestId": rid,
-            }
-        )
+    state.journal.record(
+        {
+            "time": arrived,
+            "method": request.method,
+            "path": path,
+            "query": request.scope.get("query_string", b"").decode(),
+            "operationId": op_id,
+            "status": response.status_code,
+            "key": key,
+            "requestId": rid,
+        }
+    )
     if state.config.validate_responses and not isinstance(
         response, DroppedResponse | InjectedResponse
     ):
         state.validators.response(op_id, response.status_code, orjson.loads(response.body))
     return response
+
+
+def plain(
+    state: MockState, handler: Callable[[Store, Request], Awaitable[Response]]
+) -> Callable[[Request], Awaitable[Response]]:
+    """A route outside the API (downloads through signed links): no key, not rate
+    limited, not journaled; a request id and the error body all the same."""
+
+    async def endpoint(request: Request) -> Response:
+        rid = state.journal.next_request_id()
+        try:
+            response = await handler(state.store, request)
+        except MockError as exc:
+            response = JSONResponse(error_body(exc.status, exc.message), exc.status)
+        response.headers["X-Request-Id"] = rid
+        return response
+
+    return endpoint

@@ -21,8 +21,9 @@ import uvicorn
 
 from .admin import MockAdmin
 from .app import build_app
+from .config import MockConfig
 from .scenario import apply_scenario, load_scenario
-from .state import MockConfig, MockState
+from .state import MockState
 from .transport import ASGIPortalTransport
 
 if TYPE_CHECKING:

@@ -1,14 +1,34 @@
 """Signed, expiring download links: HMAC-SHA256 over tenant + path + expiry with a
-per-server secret. Valid for one hour of mock time; tampered or expired → 403."""
+per-server secret, valid for one hour of mock time; and what a link opens. Tampered,
+expired, another tenant's, past retention or naming nothing → 403."""
 
 from __future__ import annotations
 
 import functools
 import hashlib
 import hmac
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import quote
 
-__all__ = ["LinkSigner"]
+from .errors import MockError
+from .outputs import OutputFiles
+from .records import Asset, Target, Task, Tenant
+
+__all__ = ["Download", "LinkSigner", "Signer", "asset_path", "open_link", "output_path"]
+
+Signer = Callable[[str, str], str]  # (client_id, path) -> absolute signed link
+
+
+def asset_path(asset: Asset) -> str:
+    """The link path of an uploaded file."""
+    return f"/files/assets/{asset.client_id}/{asset.id}"
+
+
+def output_path(task: Task, target: Target, name: str, fmt: str) -> str:
+    """The link path of one output file."""
+    return f"/files/outputs/{task.client_id}/{task.id}/{target.id}/{name}.{fmt}"
 
 
 class LinkSigner:
@@ -44,3 +64,60 @@ class LinkSigner:
 
 # A task's link paths are the same on every read: quote each once.
 _quote = functools.lru_cache(maxsize=4096)(quote)
+
+
+@dataclass(frozen=True, slots=True)
+class Download:
+    """A file a good link opens: an uploaded asset, or an output of a completed target
+    (``task``/``target`` set: rendered on first download)."""
+
+    path: Path
+    filename: str | None = None
+    media_type: str | None = None
+    task: Task | None = None
+    target: Target | None = None
+
+
+def open_link(
+    signer: LinkSigner,
+    tenants_by_client: Mapping[str, Tenant],
+    tasks_by_id: Mapping[str, Task],
+    path: str,
+    query: Mapping[str, str],
+    now: float,
+) -> Download:
+    """What ``path`` with its signed ``query`` opens at ``now``, or 403 saying why not.
+
+    Paths are those of ``asset_path`` and ``output_path``."""
+    client = query.get("client", "")
+    problem = signer.check(client, path, query.get("expires", ""), query.get("sig", ""), now)
+    if problem is not None:
+        raise MockError(403, problem)
+    parts = path.split("/")[2:]
+    if parts[0] == "assets" and len(parts) == 3:
+        tenant = tenants_by_client.get(parts[1])
+        asset = tenant.assets.get(parts[2]) if tenant else None
+        if asset is None:
+            raise MockError(403, "asset expired")
+        return Download(asset.path, filename=asset.name)
+    if parts[0] != "outputs" or len(parts) != 5:
+        raise MockError(403, "invalid link")
+    _, client_id, task_id, target_id, filename = parts
+    task = tasks_by_id.get(task_id)
+    if task is None or task.client_id != client_id:
+        raise MockError(403, "invalid link")
+    if task.outputs_expired:
+        raise MockError(403, "output expired (outputs are kept 72 h after the task completes)")
+    target = next((t for t in task.targets if t.id == target_id), None)
+    output = next(
+        (o for o in (target.outputs if target else []) if f"{o.name}.{o.format}" == filename),
+        None,
+    )
+    if target is None or output is None or target.status != "completed":
+        raise MockError(403, "invalid link")
+    return Download(
+        OutputFiles.path(task, target, filename),
+        media_type=output.mime,
+        task=task,
+        target=target,
+    )

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from audioshake_kit.domain.billing import task_cost
+from audioshake_kit.domain.billing import round_credits, task_cost
 
 __all__ = ["Asset", "MediaSource", "Output", "Target", "Task", "Tenant"]
 
@@ -96,7 +96,6 @@ class Task:
     write_destination: str | None
     media: MediaSource
     targets: list[Target]
-    seq: int
     completed_at: float | None = None
     outputs_expired: bool = False
     output_dir: Path | None = None
@@ -129,3 +128,14 @@ class Tenant:
     @property
     def available(self) -> float | None:
         return None if self.credits is None else self.credits - self.reserved
+
+    def to_json(self) -> dict[str, Any]:
+        """The key as the admin API shows it."""
+        return {
+            "key": self.key,
+            "clientId": self.client_id,
+            "credits": self.credits,
+            "reserved": round_credits(self.reserved),
+            "enabledModels": sorted(self.enabled_models),
+            "webhookUrl": self.webhook_url,
+        }

@@ -15,7 +15,7 @@ import yaml
 from audioshake_kit.domain.spec import data_text
 
 from .clock import parse_time
-from .state import MockConfig
+from .config import MockConfig
 
 if TYPE_CHECKING:
     from .admin import MockAdmin

@@ -3,20 +3,13 @@ service would have them (a processing target has no cost; a URL task has no asse
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from .clock import format_time
+from .links import Signer, asset_path, output_path
 from .records import Asset, Target, Task
 
-__all__ = ["asset_json", "output_path", "task_json"]
-
-Signer = Callable[[str, str], str]  # (client_id, path) -> absolute signed link
-
-
-def output_path(task: Task, target: Target, name: str, fmt: str) -> str:
-    """The link path of one output file (also its place under the data dir)."""
-    return f"/files/outputs/{task.client_id}/{task.id}/{target.id}/{name}.{fmt}"
+__all__ = ["asset_json", "task_json"]
 
 
 def task_json(task: Task, sign: Signer) -> dict[str, Any]:
@@ -111,7 +104,7 @@ def asset_json(asset: Asset, sign: Signer) -> dict[str, Any]:
         "id": asset.id,
         "format": asset.format,
         "name": asset.name,
-        "link": sign(asset.client_id, f"/files/assets/{asset.client_id}/{asset.id}"),
+        "link": sign(asset.client_id, asset_path(asset)),
         "createdAt": format_time(asset.created_at),
         "expiresAt": format_time(asset.expires_at),
         "size": asset.size,

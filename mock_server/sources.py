@@ -67,12 +67,6 @@ class MediaRegistry:
     def register(self, url: str, source: MediaSource) -> None:
         self._by_url[url] = source
 
-    def clear(self) -> None:
-        self._by_url.clear()
-
-    def urls(self) -> list[str]:
-        return sorted(self._by_url)
-
     def resolve(self, url: str) -> MediaSource:
         known = self._by_url.get(url)
         if known is not None:

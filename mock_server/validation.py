@@ -4,15 +4,18 @@ validators compiled once at start-up. Messages name the field: ``targets[0].form
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
 import jsonschema
 from jsonschema.exceptions import best_match
 
+from audioshake_kit.domain.spec import load_spec
+
 from .errors import MockError
 
-__all__ = ["SpecValidators", "field_path"]
+__all__ = ["SpecValidators", "field_path", "spec_validators"]
 
 
 def field_path(path: Any) -> str:
@@ -129,3 +132,9 @@ class SpecValidators:
         if error is not None:
             where = field_path(error.absolute_path) or "body"
             raise AssertionError(f"{op_id} {status} breaks the spec at {where}: {error.message}")
+
+
+@functools.cache
+def spec_validators() -> SpecValidators:
+    """The packaged spec's validators, compiled once per process (they hold no state)."""
+    return SpecValidators(load_spec())

@@ -1,6 +1,5 @@
 """Webhook deliveries: queue, signature, retry schedule and delivery log. Sans I/O:
-the state hands out due attempts and is told how each went; ``send_sync`` and
-``send_async`` do the HTTP."""
+the store hands out due attempts and is told how each went; ``courier`` does the HTTP."""
 
 from __future__ import annotations
 
@@ -9,14 +8,11 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import httpx
-
 from audioshake_kit.domain.signing import SIGNATURE_HEADER, sign_payload
 
-__all__ = ["Delivery", "WebhookDispatcher", "send_async", "send_sync"]
+__all__ = ["Delivery", "WebhookDispatcher"]
 
 RETRY_DELAYS_S = (10.0, 30.0, 120.0, 600.0, 1800.0)  # mock seconds; 6 attempts in all
-TIMEOUT_S = 5.0
 LOG_LIMIT = 1000
 
 
@@ -98,27 +94,3 @@ class WebhookDispatcher:
 
     def deliveries(self, key: str | None = None) -> list[Delivery]:
         return [d for d in self.log if key is None or d.key == key]
-
-
-def send_sync(
-    client: httpx.Client, delivery: Delivery, now: float
-) -> tuple[int | None, str | None]:
-    try:
-        r = client.post(
-            delivery.url, content=delivery.body, headers=delivery.headers(now), timeout=TIMEOUT_S
-        )
-    except httpx.HTTPError as exc:
-        return None, f"{type(exc).__name__}: {exc}"
-    return r.status_code, None
-
-
-async def send_async(
-    client: httpx.AsyncClient, delivery: Delivery, now: float
-) -> tuple[int | None, str | None]:
-    try:
-        r = await client.post(
-            delivery.url, content=delivery.body, headers=delivery.headers(now), timeout=TIMEOUT_S
-        )
-    except httpx.HTTPError as exc:
-        return None, f"{type(exc).__name__}: {exc}"
-    return r.status_code, None

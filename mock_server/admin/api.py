@@ -1,5 +1,8 @@
 """``MockAdmin``: every test control as a Python method. The ``/_mock/`` HTTP routes
-call these, so in-process tests and socket tests exercise the same code."""
+call these, so in-process tests and socket tests exercise the same code. Methods check
+their input (``AdminError``) and leave the rest to the store; those that move the clock
+send due webhooks on the calling thread, so call them from a worker thread in async code.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from audioshake_kit.domain.billing import round_credits
 from audioshake_kit.domain.media import sniff_file
 
 from ..clock import format_time, parse_time
@@ -51,11 +53,11 @@ class MockAdmin:
     def reset(self, seed: int | None = None) -> None:
         self.state.reset(seed)
 
-    def set_rate_limit(self, limit: int | None) -> None:
-        with self.state.lock:
-            self.state.config.rate_limit = limit
-            self.state.limiter.limit = limit
-            self.state.limiter.reset()
+    def set_rate_limit(self, limit: int | None) -> dict[str, Any]:
+        """Per key and rolling second (None: off); kept across resets."""
+        self.state.config.rate_limit = limit
+        self.state.store.set_rate_limit(limit)
+        return {"limit": limit}
 
     # -- faults ------------------------------------------------------------------------
 
@@ -69,18 +71,15 @@ class MockAdmin:
     ) -> dict[str, Any]:
         if model != "*" and model not in self.state.catalog:
             raise AdminError(f"model: unknown model {model!r}")
-        with self.state.lock:
-            try:
-                rule = self.state.faults.add_target_fault(
-                    model=model, probability=probability, code=code, message=message, key=key
-                )
-            except (TypeError, ValueError) as exc:
-                raise AdminError(str(exc)) from None
-            return rule.to_json()
+        try:
+            return self.state.store.add_target_fault(
+                model=model, probability=probability, code=code, message=message, key=key
+            )
+        except (TypeError, ValueError) as exc:
+            raise AdminError(str(exc)) from None
 
     def clear_faults(self) -> None:
-        with self.state.lock:
-            self.state.faults.target_faults.clear()
+        self.state.store.clear_target_faults()
 
     def add_http_fault(
         self,
@@ -94,26 +93,23 @@ class MockAdmin:
         probability: float = 1.0,
         key: str | None = None,
     ) -> dict[str, Any]:
-        with self.state.lock:
-            try:
-                rule = self.state.faults.add_http_fault(
-                    method=method.upper(),
-                    path=path,
-                    status=status,
-                    latency_ms=latency_ms,
-                    drop=drop,
-                    when=when,
-                    times=times,
-                    probability=probability,
-                    key=key,
-                )
-            except (TypeError, ValueError) as exc:
-                raise AdminError(str(exc)) from None
-            return rule.to_json()
+        try:
+            return self.state.store.add_http_fault(
+                method=method.upper(),
+                path=path,
+                status=status,
+                latency_ms=latency_ms,
+                drop=drop,
+                when=when,
+                times=times,
+                probability=probability,
+                key=key,
+            )
+        except (TypeError, ValueError) as exc:
+            raise AdminError(str(exc)) from None
 
     def clear_http_faults(self) -> None:
-        with self.state.lock:
-            self.state.faults.http_faults.clear()
+        self.state.store.clear_http_faults()
 
     # -- keys, credits, access, webhooks ------------------------------------------------
 
@@ -131,39 +127,20 @@ class MockAdmin:
         for m in enabled_models or []:
             if m not in self.state.catalog:
                 raise AdminError(f"enabledModels: unknown model {m!r}")
-        with self.state.lock:
-            now = self.state.now()
-            tenant = self.state.store.add_tenant(key, now)
-            if credits is not None or unlimited:
-                self.state.ledger.grant(tenant, None if unlimited else float(credits or 0), now)
-            if enabled_models is not None:
-                tenant.enabled_models = set(enabled_models)
-            return self.key_info(key)
+        return self.state.store.put_key(key, credits, enabled_models, unlimited=unlimited)
 
     def key_info(self, key: str) -> dict[str, Any]:
-        with self.state.lock:
-            tenant = self.state.store.tenants.get(key)
-            if tenant is None:
-                raise AdminError(f"key: unknown key {key!r}")
-            return {
-                "key": tenant.key,
-                "clientId": tenant.client_id,
-                "credits": tenant.credits,
-                "reserved": round_credits(tenant.reserved),
-                "enabledModels": sorted(tenant.enabled_models),
-                "webhookUrl": tenant.webhook_url,
-            }
+        info = self.state.store.key_info(key)
+        if info is None:
+            raise AdminError(f"key: unknown key {key!r}")
+        return info
 
     def set_webhook(self, key: str, url: str | None, secret: str | None = None) -> dict[str, Any]:
-        with self.state.lock:
-            tenant = self.state.store.add_tenant(key, self.state.now())
-            tenant.webhook_url = url
-            tenant.webhook_secret = secret
-            return {"url": url, "secret": secret}
+        self.state.store.set_webhook(key, url, secret)
+        return {"url": url, "secret": secret}
 
     def deliveries(self, key: str | None = None) -> list[dict[str, Any]]:
-        with self.state.lock:
-            return [d.to_json() for d in self.state.dispatcher.deliveries(key)]
+        return self.state.store.deliveries(key)
 
     # -- media registry ----------------------------------------------------------------
 
@@ -206,8 +183,7 @@ class MockAdmin:
                 target.unlink()
                 raise AdminError("file: content is not a supported audio, video or text type")
             source = probe_source(target)
-        with self.state.lock:
-            self.state.registry.register(url, source)
+        self.state.store.register_media(url, source)
         return {
             "url": url,
             "format": source.format,
@@ -220,9 +196,7 @@ class MockAdmin:
     # -- observation ---------------------------------------------------------------------
 
     def requests(self, since: int = 0) -> list[dict[str, Any]]:
-        with self.state.lock:
-            return [e for e in self.state.journal if e["seq"] > since]
+        return self.state.journal.since(since)
 
     def ledger(self, key: str | None = None) -> list[dict[str, Any]]:
-        with self.state.lock:
-            return [e.to_json() for e in self.state.ledger.entries if key in (None, e.key)]
+        return self.state.store.ledger_entries(key)

@@ -1,10 +1,14 @@
-"""``/_mock/`` routes: each wraps one ``MockAdmin`` method (see openapi/mock-admin.yaml)."""
+"""``/_mock/`` routes: each parses its request and calls one ``MockAdmin`` method (see
+openapi/mock-admin.yaml). Those that may send webhooks or touch files (clock, reset,
+media) run in a worker thread: nothing blocking runs on the event loop."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
+import anyio.to_thread
 import orjson
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -20,11 +24,16 @@ from .api import AdminError, MockAdmin
 __all__ = ["admin_routes"]
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+async def _run(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """``fn(*args, **kwargs)`` in a worker thread."""
+    return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs))
 
 
 def admin_routes(admin: MockAdmin) -> list[Route]:
-    state = admin.state
-
     def wrap(fn: Callable[[Request], Awaitable[Any]]) -> Endpoint:
         async def endpoint(request: Request) -> Response:
             try:
@@ -55,24 +64,17 @@ def admin_routes(admin: MockAdmin) -> list[Route]:
             return admin.clock()
         data = await body(request)
         if "advance" in data:
-            seconds = _number(data["advance"], "advance")
-            if seconds < 0:
-                raise AdminError("advance: must be >= 0 seconds")
-            with state.lock:
-                state.clock.advance(seconds)
-            await state.run_due_async()
-            return admin.clock()
+            return await _run(admin.advance, _number(data["advance"], "advance"))
         if "set" in data:
-            return admin.set_time(data["set"])
+            return await _run(admin.set_time, data["set"])
         raise AdminError('body: give {"advance": seconds} or {"set": "<ISO time>"}')
 
     async def reset(request: Request) -> Any:
-        admin.reset((await body(request)).get("seed"))
+        await _run(admin.reset, (await body(request)).get("seed"))
 
     async def rate_limit(request: Request) -> Any:
         limit = (await body(request)).get("limit")
-        admin.set_rate_limit(None if limit in (None, "off") else int(limit))
-        return {"limit": state.config.rate_limit}
+        return admin.set_rate_limit(None if limit in (None, "off") else int(limit))
 
     async def faults(request: Request) -> Any:
         if request.method == "DELETE":
@@ -136,10 +138,12 @@ def admin_routes(admin: MockAdmin) -> list[Route]:
             url = form.get("url")
             if not isinstance(url, str) or upload is None or isinstance(upload, str):
                 raise AdminError("multipart: fields 'url' and 'file' are required")
-            return admin.register_media(url, data=await upload.read())
+            return await _run(admin.register_media, url, data=await upload.read())
         data = await body(request)
-        return admin.register_media(
-            str(data.get("url", "")), duration_seconds=data.get("durationSeconds")
+        return await _run(
+            admin.register_media,
+            str(data.get("url", "")),
+            duration_seconds=data.get("durationSeconds"),
         )
 
     async def requests(request: Request) -> Any:

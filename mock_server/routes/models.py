@@ -1,4 +1,5 @@
-"""GET /models: the catalog as the account sees it (gated models omit pricing)."""
+"""GET /models: the catalog as the account sees it (gated models omit pricing). The
+catalog's ``mock:`` assumptions are never served."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ from starlette.requests import Request
 from audioshake_kit.domain.catalog import Catalog, ModelSpec
 
 from ..records import Tenant
-from ..state import MockState
+from ..store import Store
 
 
-async def list_(state: MockState, request: Request, tenant: Tenant) -> dict[str, Any]:
-    return models_json(state.catalog, frozenset(tenant.enabled_models))
+async def list_(store: Store, request: Request, tenant: Tenant) -> dict[str, Any]:
+    return models_json(store.catalog, frozenset(tenant.enabled_models))
 
 
 # (id(catalog), enabled) -> (catalog, body). The catalog is immutable data and the body is

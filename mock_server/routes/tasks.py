@@ -7,33 +7,31 @@ from typing import Any
 from starlette.requests import Request
 
 from ..records import Tenant
-from ..state import MockState
+from ..serialize import task_json
+from ..store import Store
+from ..validation import spec_validators
 from .common import base_url, json_body
 
 
-async def create(state: MockState, request: Request, tenant: Tenant) -> dict[str, Any]:
+async def create(store: Store, request: Request, tenant: Tenant) -> dict[str, Any]:
     body = await json_body(request)
-    state.validators.body("createTask", body)
-    with state.lock:
-        task = state.store.create_task(tenant, body, state.now())
-        return state.task_json(task, base_url(request))
+    spec_validators().body("createTask", body)
+    task = store.create_task(tenant, body)
+    return store.read(task_json, task, store.link_signer(base_url(request)))
 
 
-async def list_(state: MockState, request: Request, tenant: Tenant) -> list[dict[str, Any]]:
-    q = state.validators.query("listTasks", request.query_params)
-    with state.lock:
-        tasks = state.store.list_tasks(tenant, q["skip"], q["take"])
-        sign = base_url(request)
-        return [state.task_json(t, sign) for t in tasks]
+async def list_(store: Store, request: Request, tenant: Tenant) -> list[dict[str, Any]]:
+    q = spec_validators().query("listTasks", request.query_params)
+    tasks = store.list_tasks(tenant, q["skip"], q["take"])
+    sign = store.link_signer(base_url(request))
+    return store.read(lambda: [task_json(t, sign) for t in tasks])
 
 
-async def get(state: MockState, request: Request, tenant: Tenant) -> dict[str, Any]:
-    with state.lock:
-        task = state.store.get_task(tenant, request.path_params["id"])
-        return state.task_json(task, base_url(request))
+async def get(store: Store, request: Request, tenant: Tenant) -> dict[str, Any]:
+    task = store.get_task(tenant, request.path_params["id"])
+    return store.read(task_json, task, store.link_signer(base_url(request)))
 
 
-async def statistics(state: MockState, request: Request, tenant: Tenant) -> list[dict[str, Any]]:
-    q = state.validators.query("getTaskStatistics", request.query_params)
-    with state.lock:
-        return state.ledger.statistics(tenant.client_id, q["name"])
+async def statistics(store: Store, request: Request, tenant: Tenant) -> list[dict[str, Any]]:
+    q = spec_validators().query("getTaskStatistics", request.query_params)
+    return store.statistics(tenant, q["name"])

@@ -65,6 +65,7 @@ from audioshake_kit.errors import (
 )
 from mock_server.clock import format_time
 from mock_server.harness import InProcessMock
+from mock_server.serialize import task_json
 from mock_server.synth import synth_media
 from tests.support.responses import ResponseLog
 
@@ -671,9 +672,9 @@ class ServiceMachine(RuleBasedStateMachine):
             return state.store.tenants[KEY].tasks[task_id].output_dir
 
     def _snapshot(self, task_id: str) -> dict[str, Any]:
-        state = self.mock.state
-        with state.lock:
-            return state.task_json(state.store.tenants[KEY].tasks[task_id])
+        store = self.mock.state.store
+        task = store.tenants[KEY].tasks[task_id]
+        return store.read(task_json, task, store.link_signer(self.mock.state.base_url))
 
     def _check_task(
         self,
