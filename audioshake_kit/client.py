@@ -54,9 +54,10 @@ class AudioShake(BaseClient):
     - ``clock`` (unix seconds, default ``time.time``) and ``sleep`` (default
       ``time.sleep``): all timing goes through them: deadlines, backoff, the rate limiter,
       and dating ``POST /tasks`` against the service's ``createdAt``.
-    - ``rate_limit``: ``SERVICE_LIMIT`` (the default: the catalog's requests per second),
-      another number of requests per rolling second, ``None`` (no limiter), or a limiter
-      shared with other clients (a ``RateLimiter``, or anything with ``acquire()``).
+    - ``rate_limit``: ``ratelimit.SERVICE_LIMIT`` (the default: the catalog's requests per
+      second), another number of requests per rolling second, ``None`` (no limiter), or
+      a limiter shared with other clients (a ``RateLimiter``, or anything with
+      ``acquire()``).
     - ``max_retries``: per request, for reads, uploads and 429s.
 
     ``clock``, ``sleep``, ``rng``, ``limiter`` and ``http_client`` read back what it uses.

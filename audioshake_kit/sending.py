@@ -30,6 +30,7 @@ __all__ = [
     "LIST_PAGE_SIZE",
     "KnownIds",
     "create_flow",
+    "created_at",
     "send_flow",
     "task_matches",
 ]
@@ -163,7 +164,7 @@ def _find_created(
         op = list_page(page_no * LIST_PAGE_SIZE, LIST_PAGE_SIZE)
         page: list[Task] = yield from send_flow(op, **retry)
         for task in page:
-            if _timestamp(task.created_at) < since:
+            if created_at(task) < since:
                 return None
             if task.id not in known and task_matches(body, task, catalog):
                 return task
@@ -172,7 +173,9 @@ def _find_created(
     return None
 
 
-def _timestamp(when: datetime) -> float:
+def created_at(task: Task) -> float:
+    """When the service created ``task``, in unix seconds (a time without zone is UTC)."""
+    when = task.created_at
     return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
 
 

@@ -19,10 +19,10 @@ from audioshake_client.models import Task
 
 from ..domain.status import all_finished
 from ..errors import APIError, AuthenticationError, NotFoundError, PermissionDeniedError
-from ..sending import CLOCK_SKEW_S
+from ..sending import CLOCK_SKEW_S, created_at
 from .pacing import PacedLimiter
 from .report import BatchEvent
-from .steps import FileSteps, Item, timestamp
+from .steps import FileSteps, Item
 
 if TYPE_CHECKING:
     from ..client import AudioShake
@@ -92,7 +92,7 @@ class Poller:
             for task in self.client.list_tasks():
                 if task.id in waiting:
                     found[task.id] = task
-                if len(found) == len(waiting) or timestamp(task.created_at) < since:
+                if len(found) == len(waiting) or created_at(task) < since:
                     break
         for task_id in [t for t in waiting if t not in found]:
             try:

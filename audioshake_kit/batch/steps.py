@@ -14,7 +14,6 @@ import secrets
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +23,7 @@ from audioshake_client.types import Unset
 from ..domain.billing import task_cost
 from ..downloads import plan_downloads
 from ..errors import APIStatusError, NotFoundError
+from ..sending import created_at
 from .manifest import FileRow, Manifest
 from .plan import Examined, InputFile, examine, sha256_file
 from .report import BatchEvent, FileReport, OutputRecord, TargetOutcome
@@ -39,7 +39,6 @@ __all__ = [
     "Stopped",
     "find_by_token",
     "outcomes_of",
-    "timestamp",
 ]
 
 TOKEN_PREFIX = "audioshake-batch"
@@ -66,10 +65,6 @@ class Item:
         """The row describes the file as it is now (same size and mtime)."""
         row = self.row
         return row is not None and row.size == self.file.size and row.mtime_ns == self.file.mtime_ns
-
-
-def timestamp(when: datetime) -> float:
-    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
 
 
 def _opt(value: Any) -> Any:
@@ -105,7 +100,7 @@ def find_by_token(tasks: Iterator[Task], tokens: dict[str, Any], since: float) -
     ``since`` (unix seconds) or until all are found."""
     found: dict[str, Task] = {}
     for task in tasks:
-        if timestamp(task.created_at) < since or len(found) == len(tokens):
+        if created_at(task) < since or len(found) == len(tokens):
             break
         meta = _opt(task.metadata)
         if meta in tokens and meta not in found:
@@ -254,9 +249,7 @@ class FileSteps:
 
     def record_task(self, item: Item, task: Task, event: str) -> None:
         assert item.row is not None
-        item.row = self.manifest.record_task(
-            item.row.id, task.id, timestamp(task.created_at), self.now()
-        )
+        item.row = self.manifest.record_task(item.row.id, task.id, created_at(task), self.now())
         self.emit(BatchEvent(event, item.file.rel, {"task_id": task.id}))
 
     # -- finish and download ---------------------------------------------------------------
