@@ -4,8 +4,10 @@ on a non-2xx answer or none; every attempt in the delivery log."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
+import threading
 from collections.abc import Callable
 
 import httpx
@@ -13,7 +15,7 @@ import pytest
 
 from audioshake_kit.errors import WebhookSignatureError
 from audioshake_kit.webhooks import SIGNATURE_HEADER, verify, verify_and_parse
-from mock_server.harness import InProcessMock
+from mock_server.harness import InProcessMock, ServedMock
 
 from .helpers import by_model, create, finish, run, target, url_body
 
@@ -205,3 +207,44 @@ def test_deliveries_belong_to_their_key(mock: InProcessMock, receiver: Receiver)
     (delivery,) = mock.admin.deliveries("other-key")
     assert delivery["taskId"] == theirs["id"]
     assert by_model(json.loads(receiver.requests[0].content))["drums"]["status"] == "completed"
+
+
+class LoopWatch(Receiver):
+    """A receiver that also notes, per delivery, whether it was sent from a thread
+    running an event loop (it must never be: sync httpx there blocks the loop)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.on_loop: list[bool] = []
+        self.arrived = threading.Event()
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        try:
+            asyncio.get_running_loop()
+            self.on_loop.append(True)
+        except RuntimeError:
+            self.on_loop.append(False)
+        self.arrived.set()
+        return super().__call__(request)
+
+
+def test_advancing_over_http_sends_webhooks_off_the_event_loop(mock: InProcessMock) -> None:
+    watch = LoopWatch()
+    mock.state.webhook_transport = httpx.MockTransport(watch)
+    mock.admin.set_webhook("test-key", HOOK, SECRET)
+    create(mock.client, url_body(5, target("vocals"), target("drums")))
+    for body in ({"advance": 60}, {"set": "2026-01-02T00:00:00Z"}):
+        assert mock.client.post("/_mock/clock", json=body).status_code == 200
+    assert watch.on_loop == [False, False]  # both targets ended within the first advance
+    assert [d["state"] for d in mock.admin.deliveries("test-key")] == ["delivered"] * 2
+
+
+@pytest.mark.slow
+def test_the_real_clock_ticker_sends_webhooks_off_the_event_loop() -> None:
+    watch = LoopWatch()
+    with ServedMock(clock="real", speed=1000) as mock:
+        mock.state.webhook_transport = httpx.MockTransport(watch)
+        mock.admin.set_webhook("test-key", HOOK, SECRET)
+        create(mock.client, url_body(5, target("vocals")))
+        assert watch.arrived.wait(timeout=10), "no delivery from the ticker"
+    assert watch.on_loop and not any(watch.on_loop)
