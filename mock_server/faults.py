@@ -112,10 +112,6 @@ class FaultBook:
         self.http_faults.append(rule)
         return rule
 
-    def clear(self) -> None:
-        self.target_faults.clear()
-        self.http_faults.clear()
-
     def target_failure(self, model: str, key: str) -> tuple[int, str] | None:
         """Draw every matching rule in order; the first that fires decides."""
         for rule in self.target_faults:

@@ -33,7 +33,6 @@ def output_path(task: Task, target: Target, name: str, fmt: str) -> str:
 
 class LinkSigner:
     def __init__(self, secret: bytes, ttl_s: float) -> None:
-        self._secret = secret
         self.ttl_s = ttl_s
         # Keyed once; each signature copies it (cheaper than hmac.new per link).
         self._mac = hmac.new(secret, digestmod=hashlib.sha256)

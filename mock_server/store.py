@@ -110,11 +110,6 @@ class Store:
     def now(self) -> float:
         return self.clock.now()
 
-    def tick(self) -> int:
-        """Apply what is due by now (no I/O but deleting expired files)."""
-        with self.lock:
-            return self.lifecycle.tick(self.clock.now())
-
     def advance(self, seconds: float) -> float:
         """Move the clock and apply what falls due; webhooks are left to a courier."""
         with self.lock:

@@ -66,10 +66,6 @@ class WebhookDispatcher:
             return heapq.heappop(self._due)[2]
         return None
 
-    def clear(self) -> None:
-        self._due.clear()
-        self.log.clear()
-
     def enqueue(self, **kw: Any) -> Delivery:
         delivery = Delivery(id=self._next_id, **kw)
         self._next_id += 1
