@@ -78,7 +78,8 @@ class MockState:
 
     @property
     def lock(self) -> threading.RLock:
-        """The store's lock, for code that reads records directly (benchmarks, tests)."""
+        """The store's lock, for code that reads its records directly (a benchmark);
+        prefer ``store.read``."""
         return self.store.lock
 
     @property
@@ -111,10 +112,8 @@ class MockState:
 
     def reset(self, seed: int | None = None) -> None:
         """Forget everything (tenants, tasks, files, faults, journal); keep the config."""
-        with self.store.lock:
-            for sub in ("assets", "outputs", "uploads", "media", "render-cache"):
-                shutil.rmtree(self.data_dir / sub, ignore_errors=True)
-            self._build(self.config.seed if seed is None else seed)
+        self.store.discard()
+        self._build(self.config.seed if seed is None else seed)
 
     def close(self) -> None:
         if self._own_data_dir:

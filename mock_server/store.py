@@ -14,6 +14,7 @@ import itertools
 import os
 import random
 import secrets
+import shutil
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -72,6 +73,7 @@ class Store:
         self.open_keys = open_keys
         self.upload_dir = data_dir / "uploads"
         self.upload_limit = max_upload_bytes or catalog.limits.max_upload_bytes
+        self._data_dir = data_dir
         self._assets_dir = data_dir / "assets"
         self.tenants: dict[str, Tenant] = {}
         self.tenants_by_client: dict[str, Tenant] = {}
@@ -98,6 +100,12 @@ class Store:
             dispatcher=self.dispatcher,
             payload=payload,
         )
+
+    def discard(self) -> None:
+        """Delete every file the store holds (a reset): it must not be used after."""
+        with self.lock:
+            for sub in ("assets", "outputs", "uploads", "media", "render-cache"):
+                shutil.rmtree(self._data_dir / sub, ignore_errors=True)
 
     def read(self, view: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """``view(*args)`` under the lock: a consistent picture of records that ticks
