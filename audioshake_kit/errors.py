@@ -52,6 +52,7 @@ __all__ = [
     "ServerError",
     "TaskFailedError",
     "UnexpectedResponseError",
+    "UnknownStatusWarning",
     "UnsupportedMediaError",
     "ValidationError",
     "WaitTimeoutError",
@@ -164,6 +165,11 @@ class WaitTimeoutError(AudioShakeError):
     def __init__(self, message: str, *, task: Any = None) -> None:
         super().__init__(message)
         self.task = task
+
+
+class UnknownStatusWarning(UserWarning):
+    """A target reported a status this kit does not know (the service added one). The
+    target counts as not finished: ``wait()`` goes on, and ends by its timeout."""
 
 
 class TaskFailedError(AudioShakeError):

@@ -9,6 +9,9 @@ with its one driver; tests drive it with a script of task states.
   poll again, up to ``max_errors`` in a row (the clients pass the larger of 5 and their
   ``max_retries``). Anything else is raised.
 - ``on_target(target)`` is called once per target, when it is first seen ended.
+- A status the kit does not know (the service added one) is not finished: it is warned
+  about once per wait (``UnknownStatusWarning``, naming it) and the wait goes on, ending
+  by its timeout as for ``processing``. ``failed`` is read as ``error``.
 - At the deadline it reads the task one last time, then raises ``WaitTimeoutError``
   carrying the last task seen.
 """
@@ -16,14 +19,15 @@ with its one driver; tests drive it with a script of task states.
 from __future__ import annotations
 
 import random
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from audioshake_client.models import Target, Task
 
-from .domain.status import all_finished, is_finished
-from .errors import APIError, WaitTimeoutError
+from .domain.status import all_finished, is_finished, is_known
+from .errors import APIError, UnknownStatusWarning, WaitTimeoutError
 from .flow import Flow, Op, Send, Sleep
 from .responses import unwrap
 from .retries import retry_delay, should_retry
@@ -59,6 +63,7 @@ def wait_flow(
     deadline = None if policy.timeout is None else clock() + policy.timeout
     interval = policy.interval
     reported: set[str] = set()
+    unknown: set[str] = set()
     last: Task | None = None
     errors = 0
     while True:
@@ -73,6 +78,15 @@ def wait_flow(
         else:
             errors, last = 0, got
             for target in got.targets:
+                if not is_known(target.status) and target.status not in unknown:
+                    unknown.add(target.status)
+                    warnings.warn(
+                        f"task {task_id}: target {target.id} ({target.model}) has status"
+                        f" {str(target.status)!r}, which this kit does not know; it counts as"
+                        " not finished, so wait() goes on until its timeout",
+                        UnknownStatusWarning,
+                        stacklevel=2,
+                    )
                 if is_finished(target.status) and target.id not in reported:
                     reported.add(target.id)
                     if on_target is not None:
@@ -93,7 +107,9 @@ def _timeout_message(task_id: str, policy: WaitPolicy, task: Task | None) -> str
     msg = f"task {task_id} did not finish within {policy.timeout:g} s"
     if task is None:
         return msg + " (never read successfully)"
-    busy = [t.model for t in task.targets if not is_finished(t.status)]
-    return (
-        msg + f": {len(busy)} of {len(task.targets)} targets still processing ({', '.join(busy)})"
-    )
+    busy = [
+        t.model if is_known(t.status) else f"{t.model}: {str(t.status)!r}"
+        for t in task.targets
+        if not is_finished(t.status)
+    ]
+    return msg + f": {len(busy)} of {len(task.targets)} targets not finished ({', '.join(busy)})"

@@ -68,8 +68,14 @@ Targets = Annotated[
         "--target", "-t", help="MODEL[@VARIANT][:FMT,FMT][+residual]; repeat for more targets."
     ),
 ]
+DEFAULT_WAIT_TIMEOUT_S = 3 * 3600.0  # the longest input a model takes, as a bound
 Timeout = Annotated[
-    float | None, typer.Option("--timeout", help="Give up waiting after this many seconds.")
+    float,
+    typer.Option(
+        "--timeout",
+        help="Give up waiting after this many seconds (a task is still billed; resume it"
+        " with 'audioshake wait').",
+    ),
 ]
 MediaFile = Annotated[
     Path, typer.Argument(help="Audio or video file.", metavar="FILE", show_default=False)
@@ -154,7 +160,7 @@ def separate(
         float | None,
         typer.Option("--max-credits", help="Refuse (exit 2) if the estimate is higher."),
     ] = None,
-    timeout: Timeout = None,
+    timeout: Timeout = DEFAULT_WAIT_TIMEOUT_S,
     api_key: ApiKey = None,
     base_url: BaseUrl = None,
     json_: Json = False,
@@ -235,7 +241,7 @@ def estimate(
 @guarded
 def wait(
     task_id: TaskId,
-    timeout: Timeout = None,
+    timeout: Timeout = DEFAULT_WAIT_TIMEOUT_S,
     api_key: ApiKey = None,
     base_url: BaseUrl = None,
     json_: Json = False,

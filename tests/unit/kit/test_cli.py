@@ -12,7 +12,7 @@ import pytest
 import respx
 from typer.testing import CliRunner
 
-from audioshake_kit import AudioShake
+from audioshake_kit import AudioShake, UnknownStatusWarning
 from audioshake_kit.cli import context, main
 
 from .helpers import API, FILES, FakeClock, target_json, task_json
@@ -151,6 +151,20 @@ def test_wait_timeout_exits_4(run: Run, api: respx.MockRouter) -> None:
     result = run("wait", "task-1", "--timeout", "60")
     assert result.exit_code == 4
     assert "did not finish within 60 s" in one_line_error(result)
+
+
+def test_wait_without_timeout_still_ends_on_a_status_it_does_not_know(
+    run: Run, api: respx.MockRouter
+) -> None:
+    """A status the service added keeps the target unfinished; the CLI's default
+    timeout (3 h of the fake clock) ends the wait instead of polling for ever."""
+    unknown = task_json(targets=[target_json("vocals", "queued")])
+    api.get(f"{API}/tasks/task-1").respond(200, json=unknown)
+    with pytest.warns(UnknownStatusWarning, match="'queued'"):
+        result = run("wait", "task-1")
+    assert result.exit_code == 4
+    assert "did not finish within 10800 s" in one_line_error(result)
+    assert "vocals: 'queued'" in one_line_error(result)
 
 
 def test_wait_json(run: Run, api: respx.MockRouter) -> None:

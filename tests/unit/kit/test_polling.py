@@ -21,7 +21,7 @@ from audioshake_kit import (
     TaskFailedError,
     WaitTimeoutError,
 )
-from audioshake_kit.errors import APIConnectionError, APIError, status_error
+from audioshake_kit.errors import APIConnectionError, APIError, UnknownStatusWarning, status_error
 from audioshake_kit.flow import Op, Send, Sleep
 from audioshake_kit.polling import WaitPolicy, wait_flow
 
@@ -106,10 +106,41 @@ def test_interval_grows_with_jitter_and_a_cap() -> None:
 
 def test_timeout_reads_once_more_at_the_deadline_then_carries_the_last_task() -> None:
     script = states(*([[("vocals", "completed"), ("drums", "processing")]] * 20))
-    with pytest.raises(WaitTimeoutError, match="1 of 2 targets still processing") as info:
+    with pytest.raises(WaitTimeoutError, match=r"1 of 2 targets not finished \(drums\)") as info:
         drive(script, timeout=5.0)
     assert isinstance(info.value.task, Task)
     assert info.value.task.targets[1].status == "processing"
+
+
+def test_failed_is_read_as_a_failed_target_that_has_ended() -> None:
+    script = states(
+        [("vocals", "processing"), ("drums", "processing")],
+        [("vocals", "failed"), ("drums", "completed")],
+    )
+    ended: list[str] = []
+    _, _, fetches = drive(script, on_target=lambda t: ended.append(str(t.status)))
+    assert fetches == 2 and sorted(ended) == ["completed", "failed"]
+
+
+def test_an_unknown_status_is_not_finished_and_warned_about_once() -> None:
+    script = states(*([[("vocals", "completed"), ("drums", "queued")]] * 20))
+    with (
+        pytest.warns(UnknownStatusWarning, match="'queued'") as warned,
+        pytest.raises(WaitTimeoutError, match=r"1 of 2 targets not finished \(drums: 'queued'\)"),
+    ):
+        drive(script, timeout=5.0)
+    assert len([w for w in warned if w.category is UnknownStatusWarning]) == 1
+
+
+def test_an_unknown_status_that_later_ends_finishes_the_wait() -> None:
+    script = states([("vocals", "queued")], [("vocals", "rendering")], [("vocals", "completed")])
+    with pytest.warns(UnknownStatusWarning) as warned:
+        task, _, fetches = drive(script)
+    assert fetches == 3 and task.targets[0].status == "completed"
+    assert {str(w.message).split("status ")[1].split(",")[0] for w in warned} == {
+        "'queued'",
+        "'rendering'",
+    }
 
 
 def test_timeout_zero_still_reads_once() -> None:
