@@ -40,7 +40,7 @@ from .errors import ConfigurationError, TaskFailedError, ValidationError
 from .flow import Flow, Op
 from .polling import MIN_POLL_ERRORS, WaitPolicy, wait_flow
 from .responses import aremember_response, remember_response
-from .sending import KnownIds, create_flow, send_flow
+from .sending import CREATE_LOOKUP_TIMEOUT_S, KnownIds, create_flow, send_flow
 from .targets import check_targets, targets_to_wire
 from .types import Estimate, TargetLike, TaskResult
 
@@ -155,6 +155,9 @@ class BaseClient:
         self.api_key = key
         self.base_url = url.rstrip("/")
         self.max_retries = max_retries
+        self.create_lookup_timeout = CREATE_LOOKUP_TIMEOUT_S
+        """Seconds a create whose answer was lost keeps looking for its task (reads that
+        fail are retried with backoff); set it to change the bound."""
         self.catalog = catalog or get_catalog()
         self._clock: Callable[[], float] = clock or time.time
         self._rng = rng or random.Random()
@@ -297,6 +300,7 @@ class BaseClient:
             max_retries=self.max_retries,
             rng=self._rng,
             clock=self._clock,
+            lookup_timeout=self.create_lookup_timeout,
         )
 
     def _wait_flow(

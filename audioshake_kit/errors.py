@@ -69,9 +69,12 @@ class ConfigurationError(AudioShakeError):
 class APIError(AudioShakeError):
     """The service answered with an error, or did not answer. ``task_id`` is set when a
     multi-step call (``separate``) failed after its task was created: that task exists,
-    is billed as its targets end, and can be resumed with ``wait`` and ``download``."""
+    is billed as its targets end, and can be resumed with ``wait`` and ``download``.
+    ``lookup`` is set when a create's answer was lost and the task it may have made could
+    not be looked up: a ``sending.CreateLookup`` saying what to look for later."""
 
     task_id: str | None = None
+    lookup: Any = None
 
     def __init__(self, message: str, *, request_id: str | None = None) -> None:
         super().__init__(message)

@@ -6,12 +6,17 @@
   back to the moment the request was sent, allowing ``CLOCK_SKEW_S`` for the two clocks,
   and returns the newest task with the same source, targets and metadata that this client
   does not already know. Only when there is none is the request sent again, unchanged.
+  The lookup is a read: when it fails (no answer, 5xx, 429) it is tried again with
+  backoff for up to ``lookup_timeout`` seconds (``CREATE_LOOKUP_TIMEOUT_S`` by default),
+  because a task whose id is lost is paid for and cannot be resumed. When it gives up,
+  the error carries ``.lookup`` (``CreateLookup``): what to look for in ``list_tasks()``.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeAlias, TypeVar
 
@@ -27,7 +32,9 @@ from .retries import retry_delay, should_retry
 
 __all__ = [
     "CLOCK_SKEW_S",
+    "CREATE_LOOKUP_TIMEOUT_S",
     "LIST_PAGE_SIZE",
+    "CreateLookup",
     "KnownIds",
     "create_flow",
     "created_at",
@@ -42,6 +49,20 @@ CLOCK_SKEW_S = 5.0
 LIST_PAGE_SIZE = 100
 """Tasks per ``GET /tasks`` page."""
 MAX_LOOKUP_PAGES = 20
+CREATE_LOOKUP_TIMEOUT_S = 120.0
+"""How long, by default, a failed create keeps looking for the task it may have made."""
+
+
+@dataclass(frozen=True, slots=True)
+class CreateLookup:
+    """What a create whose answer was lost could not settle: a task made from ``body``
+    may exist, created after ``since`` (unix seconds, skew allowed). Find it with
+    ``list_tasks()`` and ``task_matches(body, task, catalog)`` before creating again."""
+
+    body: Mapping[str, Any]
+    since: float
+    attempts: int
+    last_error: APIError
 
 
 class KnownIds:
@@ -92,6 +113,7 @@ def create_flow(
     max_retries: int,
     rng: random.Random,
     clock: Callable[[], float],
+    lookup_timeout: float = CREATE_LOOKUP_TIMEOUT_S,
 ) -> Flow[Task]:
     """``POST /tasks`` that never pays twice for one call (see the module docstring).
 
@@ -117,29 +139,73 @@ def create_flow(
         if not _ambiguous(error):
             raise error
         yield Sleep(retry_delay(error, attempt, rng, now=_now(clock)))  # let it settle
-        try:
-            found = yield from _find_created(
-                list_page,
-                body,
-                sent_at - CLOCK_SKEW_S,
-                known,
-                catalog,
-                max_retries=max_retries,
-                rng=rng,
-                clock=clock,
-            )
-        except APIError as lookup_error:
-            error.add_note(
-                f"looking for the task afterwards failed too ({lookup_error}): it may exist"
-                " and be billed; find it with list_tasks() before creating it again"
-            )
-            raise error from None
+        found = yield from _look_for_created(
+            error,
+            list_page,
+            body,
+            sent_at - CLOCK_SKEW_S,
+            known,
+            catalog,
+            lookup_timeout=lookup_timeout,
+            max_retries=max_retries,
+            rng=rng,
+            clock=clock,
+        )
         if found is not None:
             known.add(found.id)
             return found
         if attempt >= max_retries:
             raise error
         attempt += 1
+
+
+def _look_for_created(
+    error: APIError,
+    list_page: Callable[[int, int], Op[list[Task]]],
+    body: Mapping[str, Any],
+    since: float,
+    known: KnownIds,
+    catalog: Catalog,
+    *,
+    lookup_timeout: float,
+    max_retries: int,
+    rng: random.Random,
+    clock: Callable[[], float],
+) -> Flow[Task | None]:
+    """The task the failed create made, None if there is none; a lookup that fails is
+    tried again until ``lookup_timeout`` has passed, then ``error`` is raised with
+    ``.lookup`` and a note saying where to look."""
+    deadline = clock() + lookup_timeout
+    tries = 0
+    while True:
+        tries += 1
+        try:
+            return (
+                yield from _find_created(
+                    list_page,
+                    body,
+                    since,
+                    known,
+                    catalog,
+                    max_retries=max_retries,
+                    rng=rng,
+                    clock=clock,
+                )
+            )
+        except APIError as lookup_error:
+            delay = retry_delay(lookup_error, tries - 1, rng, now=_now(clock))
+            if not should_retry(lookup_error, "GET") or clock() + delay > deadline:
+                lookup = CreateLookup(body, since, tries, lookup_error)
+                error.lookup = lookup
+                error.add_note(
+                    f"the task may exist and be billed: the create's answer was lost and"
+                    f" {tries} lookup(s) over {lookup_timeout:g} s failed (last: {lookup_error})."
+                    f" Find it with list_tasks(): created after {_now(lambda: since).isoformat()}"
+                    " with the same source and targets (error.lookup holds them); do not"
+                    " create it again before you have looked"
+                )
+                raise error from None
+            yield Sleep(delay)
 
 
 def _ambiguous(error: APIError) -> bool:

@@ -137,6 +137,7 @@ def paced_client(client: AudioShake, rate: int | None) -> Iterator[tuple[AudioSh
         rng=client.rng,
         catalog=client.catalog,
     )
+    paced.create_lookup_timeout = client.create_lookup_timeout
     http.event_hooks["request"].append(limiter.on_request)
     http.event_hooks["response"].insert(0, limiter.on_response)
     try:

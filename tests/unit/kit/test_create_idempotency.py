@@ -11,6 +11,7 @@ import pytest
 import respx
 
 from audioshake_kit import APIConnectionError, AsyncAudioShake, AudioShake, ServerError
+from audioshake_kit.sending import CreateLookup
 
 from .helpers import API, START, FakeClock, target_json, task_json
 
@@ -209,12 +210,66 @@ async def test_async_client_finds_it_too(aclient: AsyncAudioShake, service: Fake
 
 
 def test_a_failed_lookup_raises_the_create_error_not_a_resend(
-    client: AudioShake, api: respx.MockRouter, service: FakeService
+    client: AudioShake, api: respx.MockRouter, service: FakeService, clock: FakeClock
 ) -> None:
     service.fail_before_create = [httpx.ConnectError("refused")]
     api.get(f"{API}/tasks").respond(500, json={"statusCode": 500, "error": "x", "message": "db"})
+    started = clock.now()
     with pytest.raises(APIConnectionError, match="refused") as info:
         create(client)
-    assert "looking for the task afterwards failed too" in info.value.__notes__[0]
-    assert "list_tasks()" in info.value.__notes__[0]
+    note = info.value.__notes__[0]
+    assert "the task may exist and be billed" in note and "list_tasks()" in note
     assert len(service.posts) == 1
+    # it kept looking for the whole bound, then gave up with what to look for
+    assert clock.now() - started >= client.create_lookup_timeout - 8.0
+    lookup = info.value.lookup
+    assert isinstance(lookup, CreateLookup)
+    assert lookup.body["assetId"] == "asset-1" and lookup.body["metadata"] == METADATA
+    assert lookup.since <= started and lookup.attempts >= 5
+    assert isinstance(lookup.last_error, ServerError)
+
+
+class FlakyList:
+    """GET /tasks fails ``failures`` times (a 503, a dropped connection …), then lists."""
+
+    def __init__(self, service: FakeService, failures: list[httpx.Response | Exception]):
+        self.service = service
+        self.failures = failures
+        self.calls = 0
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.calls += 1
+        if self.failures:
+            failure = self.failures.pop(0)
+            if isinstance(failure, Exception):
+                raise failure
+            return failure
+        return self.service.list(request)
+
+
+def test_a_lost_answer_and_failing_lookups_still_find_the_task(
+    client: AudioShake, api: respx.MockRouter, service: FakeService, clock: FakeClock
+) -> None:
+    """The create's answer is lost and the first lookups fail, more times in a row than
+    max_retries allows one read: the task is still found, and paid for once."""
+    service.drop_after_create = 1
+    busy = httpx.Response(503, json={"statusCode": 503, "error": "x", "message": "busy"})
+    failures: list[httpx.Response | Exception] = [busy] * 6 + [httpx.ConnectError("refused")] * 6
+    flaky = FlakyList(service, failures)
+    api.get(f"{API}/tasks").mock(side_effect=flaky)
+    task = create(client)
+    assert task.id == "task-1"
+    assert len(service.posts) == 1 and len(service.tasks) == 1
+    assert flaky.calls == 13  # 12 failures, each retried, then the page that has it
+    assert clock.now() - START < client.create_lookup_timeout
+
+
+def test_the_lookup_bound_is_configurable(
+    client: AudioShake, api: respx.MockRouter, service: FakeService, clock: FakeClock
+) -> None:
+    client.create_lookup_timeout = 0.0
+    service.drop_after_create = 1
+    api.get(f"{API}/tasks").respond(503, json={"statusCode": 503, "error": "x", "message": "m"})
+    with pytest.raises(APIConnectionError) as info:
+        create(client)
+    assert info.value.lookup.attempts == 1
