@@ -115,6 +115,7 @@ def _one_run(
     except Exception as exc:  # a failed run is a result, not a crash of the bench
         out["error"] = f"{type(exc).__name__}: {exc}"
         out["request_id"] = getattr(exc, "request_id", None)
+        out["task_id"] = getattr(exc, "task_id", None)  # set once the task existed
         out["during"] = _stage(exc)
     finally:
         out["seconds"] = time.perf_counter() - t0
@@ -211,6 +212,8 @@ def run(report: Report, runs: int = 20, workers: int = 4) -> None:
         seen: dict[str, int] = m["seen"]
         ok = sum(1 for r in results if r["ok"])
         dup = sum(1 for r in results if r["tasks"] > 1 or r["charged_tasks"] > 1)
+        # a task was made (and billed) but the caller never learnt its id
+        lost = sum(1 for r in results if "error" in r and r["tasks"] and not r.get("task_id"))
         api_total = sum(v for k, v in seen.items() if k.startswith("api "))
         faulted = seen.get("api 503", 0) + seen.get("api dropped", 0)
         secs = sorted(r["seconds"] for r in results)
@@ -236,6 +239,13 @@ def run(report: Report, runs: int = 20, workers: int = 4) -> None:
             f" run median {secs[len(secs) // 2]:.1f} s)",
             "0",
             dup == 0,
+        )
+        report.add(
+            "H faults",
+            f"separate(), {label}: runs whose task was created but its id unknown to the caller",
+            f"{lost} (of {len(results)})",
+            "0",
+            lost == 0,
         )
 
 
