@@ -12,7 +12,7 @@ from typing import Any, TypeAlias
 from audioshake_client.models import Target, TargetRequest, Task
 from audioshake_client.types import Unset
 
-from .domain.billing import Charge
+from .domain.billing import Charge, round_credits
 from .domain.status import COMPLETED, is_failed
 
 __all__ = ["Estimate", "FailedTarget", "TargetLike", "TargetSpec", "TaskResult"]
@@ -42,15 +42,26 @@ TargetLike: TypeAlias = (
 
 @dataclass(frozen=True, slots=True)
 class FailedTarget:
-    """A target that ended in ``error``, with the service's code and message."""
+    """A target that ended in ``error``, with the service's code and message, and what
+    it was charged (``cost``; None when the service did not say).
+
+    A target that failed before processing began (4xxx) costs nothing; one that failed
+    mid-processing (5xxx) is charged as if it had completed, and AudioShake support may
+    refund it given the task id (``charged`` tells which)."""
 
     target: Target
     code: int | None
     message: str
+    cost: float | None = None
 
     @property
     def model(self) -> str:
         return self.target.model
+
+    @property
+    def charged(self) -> bool:
+        """True when the failure was billed (a mid-processing failure): ask support."""
+        return bool(self.cost)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +80,20 @@ class TaskResult:
     def all_succeeded(self) -> bool:
         return not self.failed and len(self.succeeded) == len(self.task.targets)
 
+    @property
+    def refund_note(self) -> str | None:
+        """What to tell the user when failed targets were charged, else None."""
+        charged = [f for f in self.failed if f.charged]
+        if not charged:
+            return None
+        credits = round_credits(sum(f.cost or 0.0 for f in charged))
+        models = ", ".join(f.model for f in charged)
+        return (
+            f"{len(charged)} failed target(s) ({models}) failed mid-processing and were charged"
+            f" {credits:g} credits; AudioShake support may refund them: contact support with"
+            f" task id {self.task.id}"
+        )
+
     @classmethod
     def from_task(cls, task: Task) -> TaskResult:
         succeeded = tuple(t for t in task.targets if t.status == COMPLETED)
@@ -79,9 +104,10 @@ class TaskResult:
 
 def _failed(target: Target) -> FailedTarget:
     err = target.error
+    cost = None if isinstance(target.cost, Unset) else float(target.cost)
     if err is None or isinstance(err, Unset):
-        return FailedTarget(target, None, "target failed (no error details)")
-    return FailedTarget(target, err.code, err.message)
+        return FailedTarget(target, None, "target failed (no error details)", cost)
+    return FailedTarget(target, err.code, err.message, cost)
 
 
 @dataclass(frozen=True, slots=True)

@@ -206,7 +206,7 @@ def separate(
     if json_:
         render.print_json(render.result_json(result, est))
     else:
-        render.out.print(render.result_table(result))
+        render.print_result(result)
         if result.files:
             render.out.print(f"Outputs in {result.files[0].parent}", markup=False)
         charged = "unknown" if result.cost is None else f"{result.cost:g}"
@@ -259,7 +259,7 @@ def wait(
     if json_:
         render.print_json(render.result_json(result))
     else:
-        render.out.print(render.result_table(result))
+        render.print_result(result)
     _exit_for(result)
 
 
@@ -351,7 +351,7 @@ def tasks_get(
     if json_:
         render.print_json(task.to_dict())
     else:
-        render.out.print(render.result_table(TaskResult.from_task(task)))
+        render.print_result(TaskResult.from_task(task))
 
 
 @assets_app.command("list")

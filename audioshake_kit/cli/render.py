@@ -83,7 +83,14 @@ def result_json(result: TaskResult, estimate: Estimate | None = None) -> dict[st
             for t in result.succeeded
         ],
         "failed": [
-            {"id": f.target.id, "model": f.model, "code": f.code, "message": f.message}
+            {
+                "id": f.target.id,
+                "model": f.model,
+                "code": f.code,
+                "message": f.message,
+                "cost": f.cost,
+                "charged": f.charged,
+            }
             for f in result.failed
         ],
         "cost": result.cost,
@@ -106,6 +113,13 @@ def estimate_table(est: Estimate) -> Table:
         table.add_row(escape(name), str(c.minutes), f"{c.rate:g}", f"{c.credits:g}")
     table.add_row("[b]total[/b]", "", "", f"[b]{est.total:g}[/b]")
     return table
+
+
+def print_result(result: TaskResult) -> None:
+    """The result table, then a note when failed targets were charged."""
+    out.print(result_table(result))
+    if result.refund_note:
+        out.print(f"note: {result.refund_note}", markup=False)
 
 
 def result_table(result: TaskResult) -> Table:

@@ -167,6 +167,31 @@ def test_wait_without_timeout_still_ends_on_a_status_it_does_not_know(
     assert "vocals: 'queued'" in one_line_error(result)
 
 
+def test_a_charged_failure_says_support_may_refund_it(run: Run, api: respx.MockRouter) -> None:
+    mid = target_json("vocals", "error", error=(5001, "processing failed"))
+    before = target_json("drums", "error", error=(4003, "no audio"))
+    api.get(f"{API}/tasks/task-1").respond(
+        200, json=task_json(targets=[{**mid, "cost": 2.0}, {**before, "cost": 0.0}])
+    )
+    table = run("wait", "task-1")
+    assert table.exit_code == 1
+    note = " ".join(table.stdout.split())
+    assert "1 failed target(s) (vocals) failed mid-processing and were charged 2 credits" in note
+    assert "contact support with task id task-1" in note
+    data = json.loads(run("wait", "task-1", "--json").stdout)
+    assert [(f["model"], f["cost"], f["charged"]) for f in data["failed"]] == [
+        ("vocals", 2.0, True),
+        ("drums", 0.0, False),
+    ]
+
+
+def test_a_free_failure_has_no_refund_note(run: Run, api: respx.MockRouter) -> None:
+    free = target_json("drums", "error", error=(4003, "no audio"))
+    api.get(f"{API}/tasks/task-1").respond(200, json=task_json(targets=[{**free, "cost": 0.0}]))
+    result = run("wait", "task-1")
+    assert result.exit_code == 1 and "support" not in result.stdout
+
+
 def test_wait_json(run: Run, api: respx.MockRouter) -> None:
     api.get(f"{API}/tasks/task-1").respond(
         200, json=task_json(targets=[target_json("vocals", "error", error=(4003, "no audio"))])
@@ -175,7 +200,14 @@ def test_wait_json(run: Run, api: respx.MockRouter) -> None:
     assert result.exit_code == 1
     data = json.loads(result.stdout)
     assert data["failed"] == [
-        {"id": "t-vocals", "model": "vocals", "code": 4003, "message": "no audio"}
+        {
+            "id": "t-vocals",
+            "model": "vocals",
+            "code": 4003,
+            "message": "no audio",
+            "cost": 0.0,
+            "charged": False,
+        }
     ]
 
 
