@@ -69,38 +69,40 @@ def public(
     async def endpoint(request: Request) -> Response:
         rid = state.journal.next_request_id()
         key = request.headers.get("x-api-key")
+        method: str = request.scope["method"]
         path = _path(request)
         decision: Decision | None = None
         store = state.store
-        arrived = store.now()
+        arrived: float | None = None
         try:
-            admitted = store.admit(key)
             # The journal dates a request when the limiter counted it, so a rolling
             # second read off the journal is the limiter's own.
-            tenant, decision, arrived = admitted.tenant, admitted.decision, admitted.at
+            tenant, decision, arrived = store.admit(key)
             if decision is not None and not decision.allowed:
                 raise MockError(
                     429,
                     f"rate limit of {decision.limit} requests per second exceeded",
                     {"Retry-After": str(decision.retry_after)},
                 )
-            fault = store.http_fault(request.method, path, key, "before")
+            fault = store.http_fault(method, path, key, "before")
             if fault is not None:
                 response = await _apply(fault)
                 if response is not None:
                     return _finish(
-                        state, request, path, op_id, response, rid, decision, key, arrived
+                        state, request, method, path, op_id, response, rid, decision, key, arrived
                     )
             result = await handler(store, request, tenant)
             response = result if isinstance(result, Response) else JSONResponse(result)
-            fault = store.http_fault(request.method, path, key, "after")
+            fault = store.http_fault(method, path, key, "after")
             if fault is not None:
                 faulted = await _apply(fault)
                 if faulted is not None:
                     response = faulted
         except MockError as exc:
             response = JSONResponse(error_body(exc.status, exc.message), exc.status, exc.headers)
-        return _finish(state, request, path, op_id, response, rid, decision, key, arrived)
+        if arrived is None:  # refused before it was counted (401)
+            arrived = store.now()
+        return _finish(state, request, method, path, op_id, response, rid, decision, key, arrived)
 
     return endpoint
 
@@ -126,6 +128,7 @@ async def _apply(fault: HttpFault) -> Response | None:
 def _finish(
     state: MockState,
     request: Request,
+    method: str,
     path: str,
     op_id: str,
     response: Response,
@@ -145,7 +148,7 @@ def _finish(
     state.journal.record(
         {
             "time": arrived,
-            "method": request.method,
+            "method": method,
             "path": path,
             "query": request.scope.get("query_string", b"").decode(),
             "operationId": op_id,

@@ -17,7 +17,6 @@ import secrets
 import shutil
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
@@ -43,13 +42,9 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
-class Admission:
-    """A keyed request let in: its tenant, the rate-limit decision, and when it counted."""
-
-    tenant: Tenant
-    decision: Decision | None
-    at: float
+# A keyed request let in: its tenant, the rate-limit decision and when it counted (a
+# plain tuple: one is built on every request).
+Admission = tuple[Tenant, Decision | None, float]
 
 
 class Store:
@@ -109,7 +104,8 @@ class Store:
 
     def read(self, view: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """``view(*args)`` under the lock: a consistent picture of records that ticks
-        change (how routes render what an operation returned)."""
+        change (how routes render what an operation returned). Reads that find records
+        take their ``view`` directly (``get_task``, ``list_tasks``)."""
         with self.lock:
             return view(*args, **kwargs)
 
@@ -164,7 +160,7 @@ class Store:
             self.lifecycle.tick(now)
             tenant = self._authenticate(key, now)
             decision = self.limiter.check(tenant.key, self.clock.window_time())
-            return Admission(tenant, decision, now)
+            return tenant, decision, now
 
     def http_fault(self, method: str, path: str, key: str | None, when: str) -> HttpFault | None:
         """The HTTP fault rule that applies to this request now, if any (consumed)."""
@@ -260,19 +256,23 @@ class Store:
             self.lifecycle.task_created(tenant, task)
             return task
 
-    def get_task(self, tenant: Tenant, task_id: str) -> Task:
+    def get_task(self, tenant: Tenant, task_id: str, view: Callable[[Task], T]) -> T:
+        """``view`` of the tenant's task (under the lock), or 404."""
         with self.lock:
             task = tenant.tasks.get(task_id)
             if task is None:
                 raise MockError(404, f"task {task_id!r} not found")
-            return task
+            return view(task)
 
-    def list_tasks(self, tenant: Tenant, skip: int, take: int) -> list[Task]:
-        """Newest first. Tasks are stored in creation order, which is (createdAt, id)
-        order for one clock: walking it from the end costs skip + take."""
+    def list_tasks(
+        self, tenant: Tenant, skip: int, take: int, view: Callable[[Task], T]
+    ) -> list[T]:
+        """``view`` of each task of a page, newest first. Tasks are stored in creation
+        order, which is (createdAt, id) order for one clock: a page costs skip + take."""
         with self.lock:
             start = min(skip, len(tenant.tasks))
-            return list(itertools.islice(reversed(tenant.tasks.values()), start, start + take))
+            page = itertools.islice(reversed(tenant.tasks.values()), start, start + take)
+            return [view(t) for t in page]
 
     def statistics(self, tenant: Tenant, name: str) -> list[dict[str, Any]]:
         with self.lock:

@@ -22,14 +22,13 @@ async def create(store: Store, request: Request, tenant: Tenant) -> dict[str, An
 
 async def list_(store: Store, request: Request, tenant: Tenant) -> list[dict[str, Any]]:
     q = spec_validators().query("listTasks", request.query_params)
-    tasks = store.list_tasks(tenant, q["skip"], q["take"])
     sign = store.link_signer(base_url(request))
-    return store.read(lambda: [task_json(t, sign) for t in tasks])
+    return store.list_tasks(tenant, q["skip"], q["take"], lambda t: task_json(t, sign))
 
 
 async def get(store: Store, request: Request, tenant: Tenant) -> dict[str, Any]:
-    task = store.get_task(tenant, request.path_params["id"])
-    return store.read(task_json, task, store.link_signer(base_url(request)))
+    sign = store.link_signer(base_url(request))
+    return store.get_task(tenant, request.path_params["id"], lambda t: task_json(t, sign))
 
 
 async def statistics(store: Store, request: Request, tenant: Tenant) -> list[dict[str, Any]]:
