@@ -83,3 +83,23 @@ def test_catalog_is_data_a_new_model_needs_no_code() -> None:
     extra = dict(data["models"][0], id="kazoo", name="Kazoo")
     data["models"].append(extra)
     assert Catalog.from_data(data)["kazoo"].rate() == 1.0
+
+
+def test_every_model_says_where_its_values_come_from() -> None:
+    models = load_catalog_data()["models"]
+    assert all(len(m.get("source", "")) >= 10 for m in models)
+    # AudioShake's own demo (a copy of its Models page) gives multi_voice 1 hour
+    multi = next(m for m in models if m["id"] == "multi_voice")
+    assert multi["maxInputDurationSeconds"] == 3600 and "AudioShake" in multi["source"]
+    n_speaker = next(v for v in multi["variants"] if v["id"] == "n_speaker")
+    assert "mock assumption" in n_speaker["source"]
+
+
+def test_sources_are_never_served() -> None:
+    from mock_server.routes.models import models_json
+
+    body = models_json(get_catalog(), frozenset({"multi_voice"}))
+    keys = {k for m in body["models"] for k in m} | {
+        k for m in body["models"] for v in m.get("variants", []) for k in v
+    }
+    assert "source" not in keys and "mock" not in keys
