@@ -282,6 +282,21 @@ class Store:
         with self.lock:
             return [e.to_json() for e in self.ledger.entries if key in (None, e.key)]
 
+    def refund(self, task_id: str, target_id: str | None = None) -> list[dict[str, Any]]:
+        """Support's refund of a task's charges (or one target's): the refund entries
+        booked, none when nothing charged is left. Unknown task or target → 404."""
+        with self.lock:
+            task = self.tasks_by_id.get(task_id)
+            if task is None:
+                raise MockError(404, f"task {task_id!r} not found")
+            tenant = self.tenants_by_client[task.client_id]
+            targets = [t for t in task.targets if target_id in (None, t.id)]
+            if not targets:
+                raise MockError(404, f"target {target_id!r} not found in task {task_id!r}")
+            now = self.clock.now()
+            booked = [self.ledger.refund(tenant, task, t, now) for t in targets]
+            return [e.to_json() for e in booked if e is not None]
+
     # -- links and downloads ---------------------------------------------------------
 
     def link_signer(self, base_url: str) -> Signer:
@@ -329,6 +344,14 @@ class Store:
             self.faults.http_faults.clear()
 
     # -- webhook deliveries ------------------------------------------------------------
+
+    def deliveries_due(self) -> bool:
+        """Apply what is due; whether a webhook attempt is due (a cheap check, without I/O
+        but deleting expired files, for the event loop)."""
+        with self.lock:
+            now = self.clock.now()
+            self.lifecycle.tick(now)
+            return self.dispatcher.has_due(now)
 
     def next_delivery(self) -> Delivery | None:
         """Apply what is due, then hand out the next webhook attempt due (or None)."""

@@ -60,6 +60,9 @@ class WebhookDispatcher:
         delivery.next_at = at
         heapq.heappush(self._due, (at, delivery.id, delivery))
 
+    def has_due(self, now: float) -> bool:
+        return bool(self._due) and self._due[0][0] <= now
+
     def pop_due(self, now: float) -> Delivery | None:
         """The next attempt due by ``now``, or None."""
         if self._due and self._due[0][0] <= now:
