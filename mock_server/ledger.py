@@ -1,7 +1,10 @@
-"""The credit ledger: reservations at create, settlement as targets end, statistics.
+"""The credit ledger: reservations at create, settlement as targets end, refunds (the
+support desk's answer to a charged failure), statistics.
 
 Every movement of credits is one entry, so the ledger explains any balance. Rules of
-price come from ``audioshake_kit.domain.billing``; this module only books them.
+price come from ``audioshake_kit.domain.billing``; this module only books them: a target
+with a cost is charged (a completed one, or one that failed mid-processing), one
+without is released.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from .records import Target, Task, Tenant
 
 __all__ = ["Ledger", "LedgerEntry"]
 
-Kind = Literal["grant", "reserve", "charge", "release"]
+Kind = Literal["grant", "reserve", "charge", "release", "refund"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,10 +78,11 @@ class Ledger:
             )
 
     def settle(self, tenant: Tenant, task: Task, target: Target, now: float) -> None:
-        """Release the target's hold; charge its real cost (0 for an errored target)."""
+        """Release the target's hold; charge its real cost (a target that failed before
+        processing costs 0 and is only released)."""
         tenant.reserved = max(0.0, round_credits(tenant.reserved - target.estimate))
         cost = target.cost or 0.0
-        kind: Kind = "charge" if target.status == "completed" else "release"
+        kind: Kind = "charge" if target.status == "completed" or cost > 0 else "release"
         if tenant.credits is not None:
             tenant.credits = round_credits(tenant.credits - cost)
         self._book(
@@ -94,11 +98,45 @@ class Ledger:
             minutes=target.minutes if kind == "charge" else 0,
         )
 
+    def refund(self, tenant: Tenant, task: Task, target: Target, now: float) -> LedgerEntry | None:
+        """Give back what ``target`` was charged and not yet refunded (None: nothing)."""
+        due = 0.0
+        for e in self.entries:
+            if e.target_id == target.id and e.kind in ("charge", "refund"):
+                due += e.credits if e.kind == "charge" else -e.credits
+        due = round_credits(due)
+        if due <= 0:
+            return None
+        if tenant.credits is not None:
+            tenant.credits = round_credits(tenant.credits + due)
+        self._book(
+            time=now,
+            key=tenant.key,
+            client_id=tenant.client_id,
+            kind="refund",
+            credits=due,
+            task_id=task.id,
+            target_id=target.id,
+            model=target.model,
+            variant=target.variant,
+            minutes=target.minutes,
+        )
+        return self.entries[-1]
+
     def charges(self, client_id: str) -> list[LedgerEntry]:
-        return [e for e in self.entries if e.client_id == client_id and e.kind == "charge"]
+        """The charges of ``client_id`` that stand (a refunded target's charge does not)."""
+        refunded = {
+            e.target_id for e in self.entries if e.client_id == client_id and e.kind == "refund"
+        }
+        return [
+            e
+            for e in self.entries
+            if e.client_id == client_id and e.kind == "charge" and e.target_id not in refunded
+        ]
 
     def statistics(self, client_id: str, name: str) -> list[dict[str, Any]]:
-        """``usage`` per month or ``distribution`` per model, from charged targets."""
+        """``usage`` per month or ``distribution`` per model, from what was charged (a
+        target that failed mid-processing counts; a refunded one does not)."""
         groups: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         for e in self.charges(client_id):
             if name == "usage":

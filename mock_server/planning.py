@@ -200,7 +200,12 @@ class Planner:
         duration = media.duration or 0.0
         planned = price_targets(
             [
-                BillingTarget(t.model, t.variant, "error" if t.planned_error else "completed")
+                BillingTarget(
+                    t.model,
+                    t.variant,
+                    "error" if t.planned_error else "completed",
+                    t.planned_error[0] if t.planned_error else None,
+                )
                 for t in targets
             ],
             duration,

@@ -199,4 +199,14 @@ class MockAdmin:
         return self.state.journal.since(since)
 
     def ledger(self, key: str | None = None) -> list[dict[str, Any]]:
+        """Every credit movement (grant, reserve, charge, release, refund), of one key or
+        of all."""
         return self.state.store.ledger_entries(key)
+
+    # -- support desk ----------------------------------------------------------------------
+
+    def refund(self, task_id: str, target_id: str | None = None) -> list[dict[str, Any]]:
+        """Refund what a task's targets (or one target) were charged, as AudioShake support
+        may for a target that failed mid-processing; booked in the ledger as ``refund``
+        entries and returned (empty when nothing charged is left). Unknown ids → 404."""
+        return self.state.store.refund(task_id, target_id)

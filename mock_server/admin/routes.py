@@ -40,6 +40,8 @@ def admin_routes(admin: MockAdmin) -> list[Route]:
                 result = await fn(request)
             except AdminError as exc:
                 return JSONResponse(error_body(400, str(exc)), 400)
+            except MockError as exc:  # e.g. a refund of a task that does not exist
+                return JSONResponse(error_body(exc.status, exc.message), exc.status)
             if isinstance(result, Response):
                 return result
             return JSONResponse(result) if result is not None else Response(status_code=204)
@@ -153,6 +155,15 @@ def admin_routes(admin: MockAdmin) -> list[Route]:
     async def ledger(request: Request) -> Any:
         return admin.ledger(request.query_params.get("key"))
 
+    async def refunds(request: Request) -> Any:
+        data = await body(request)
+        task_id, target_id = data.get("taskId"), data.get("targetId")
+        if not isinstance(task_id, str) or not task_id:
+            raise AdminError("taskId: a task id (string) is required")
+        if target_id is not None and not isinstance(target_id, str):
+            raise AdminError("targetId: must be a string when given")
+        return await _run(admin.refund, task_id, target_id)
+
     async def spec(request: Request) -> Any:
         return PlainTextResponse(data_text("mock-admin.yaml"), media_type="application/yaml")
 
@@ -168,6 +179,7 @@ def admin_routes(admin: MockAdmin) -> list[Route]:
         Route("/_mock/media", wrap(media), methods=["POST"]),
         Route("/_mock/requests", wrap(requests), methods=["GET"]),
         Route("/_mock/ledger", wrap(ledger), methods=["GET"]),
+        Route("/_mock/refunds", wrap(refunds), methods=["POST"]),
         Route("/_mock/openapi.yaml", wrap(spec), methods=["GET"]),
     ]
 

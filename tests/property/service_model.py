@@ -35,6 +35,7 @@ __all__ = [
     "RateWindow",
     "expected_cost",
     "expected_outcome",
+    "free",
     "max_processing_s",
     "output_names",
 ]
@@ -143,6 +144,7 @@ class ModelTarget:
     id: str = ""
     # first seen ended:
     status: str = "processing"
+    code: int | None = None  # the error code, once it ended in error
     cost: float | None = None
     updated_at: str | None = None
     ended_at: float | None = None  # exact, from the ledger
@@ -174,17 +176,23 @@ class ModelTask:
         return self.completed_at is None or now < self.completed_at + RETENTION_S
 
 
+def free(target: ModelTarget) -> bool:
+    """Failed before processing began (4xxx): it costs nothing and leaves a pair."""
+    return target.status == "error" and target.code is not None and 4000 <= target.code < 5000
+
+
 def expected_cost(task: ModelTask, target: ModelTarget) -> float:
-    """A target's cost once its task has ended: 0 for an error; else its estimate line,
-    except that a model billed at a combined rate (transcription + alignment) falls
-    back to its own rate when a partner of that rate errored."""
-    if target.status != "completed":
+    """A target's cost once its task has ended: 0 when it failed before processing
+    (4xxx); else (completed, or failed mid-processing: 5xxx) its estimate line, except
+    that a model billed at a combined rate (transcription + alignment) falls back to its
+    own rate when a partner of that rate failed before processing."""
+    if free(target):
         return 0.0
     for rule in CATALOG.combined_rates:
         if target.model not in rule.models:
             continue
         partners = [t for t in task.targets if t.model in rule.models and t is not target]
-        if any(t.status == "error" for t in partners):
+        if any(free(t) for t in partners):
             rate = CATALOG[target.model].rate(target.request.get("variant"))
             return round_credits(billable_minutes(task.duration) * rate)
     return target.charge.credits

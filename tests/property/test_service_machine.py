@@ -80,6 +80,7 @@ from .service_model import (
     RateWindow,
     expected_cost,
     expected_outcome,
+    free,
     max_processing_s,
     output_names,
 )
@@ -568,10 +569,10 @@ class ServiceMachine(RuleBasedStateMachine):
             assert got == dict(want), f"{name} statistics differ from the ledger"
         self._sync()
         charges = [e for e in self.admin.ledger(KEY) if e["kind"] == "charge"]
-        completed = [
-            t for task in self.model_tasks.values() for t in task.targets if t.status == "completed"
+        billed = [  # completed, or failed mid-processing (5xxx)
+            t for task in self.model_tasks.values() for t in task.targets if t.ended and not free(t)
         ]
-        assert len(charges) == len(completed), "charges differ from the completed targets"
+        assert len(charges) == len(billed), "charges differ from the billed targets"
 
     # -- the world around ----------------------------------------------------------------
 
@@ -705,7 +706,8 @@ class ServiceMachine(RuleBasedStateMachine):
         costs = [expected_cost(task, t) for t in task.targets]
         assert [t.cost for t in task.targets] == costs, f"target costs of {task.id}"
         assert snap["cost"] == round(sum(costs), 4)
-        if all(t.status == "completed" for t in task.targets):
+        assert snap["cost"] <= task.estimate.total, "the charge is more than estimate()"
+        if not any(free(t) for t in task.targets):
             assert snap["cost"] == task.estimate.total, "the charge differs from estimate()"
         if not task.outputs_exist(now):
             kept = self._outputs_dir(task.id)
@@ -714,9 +716,9 @@ class ServiceMachine(RuleBasedStateMachine):
             statuses = {t.status for t in task.targets}
             if len(statuses) == 2:
                 self._count("event: task with completed and failed targets")
-            if costs != [
-                t.charge.credits if t.status == "completed" else 0.0 for t in task.targets
-            ]:
+            if any(t.status == "error" and not free(t) for t in task.targets):
+                self._count("event: a failure mid-processing was charged")
+            if costs != [0.0 if free(t) else t.charge.credits for t in task.targets]:
                 self._count("event: combined rate fell back to own rate")
 
     def _check_target(
@@ -741,6 +743,7 @@ class ServiceMachine(RuleBasedStateMachine):
             )
             assert len(settled) == 1, f"{where}: settled {len(settled)} times"
             target.status, target.cost, target.updated_at = status, seen["cost"], seen["updatedAt"]
+            target.code = seen["error"]["code"] if seen["error"] else None
             code = f" {seen['error']['code']}" if seen["error"] else ""
             self._count(f"event: target {status}{code}")
             target.ended_at = settled[0]["time"]
@@ -762,8 +765,12 @@ class ServiceMachine(RuleBasedStateMachine):
             assert len(set(names)) == len(names) and set(names) <= allowed, f"{where}: {names}"
             assert fewest <= len(names) <= most, f"{where}: {len(names)} outputs"
             assert seen["error"] is None
-        else:
+        elif free(target):  # failed before processing: released, nothing charged
             assert entry["kind"] == "release" and entry["credits"] == 0 and seen["cost"] == 0
+            assert seen["output"] == []
+        else:  # failed mid-processing: charged as if it had completed
+            assert entry["kind"] == "charge" and entry["credits"] == seen["cost"] > 0
+            assert entry["minutes"] == billable_minutes(task.duration)
             assert seen["output"] == []
 
 

@@ -35,7 +35,7 @@ def from_ledger(mock: InProcessMock, key: str, name: str) -> list[dict]:
 
 @pytest.fixture
 def history(mock: InProcessMock) -> InProcessMock:
-    mock.admin.add_fault(model="drums")
+    mock.admin.add_fault(model="drums", code=4001)  # fails before processing: not billed
     run(mock, url_body(200.53, target("bass")))  # January: 4 min
     run(mock, url_body(61, target("vocals"), target("drums")))  # 2 min; drums errors
     mock.admin.set_time("2026-02-10T12:00:00Z")
@@ -68,7 +68,7 @@ def test_distribution_is_per_model_from_the_ledger(history: InProcessMock) -> No
         {"model": "bass", "totalTargets": 2, "totalMinutes": "6"},
         {"model": "transcription", "totalTargets": 1, "totalMinutes": "1"},
         {"model": "vocals", "totalTargets": 1, "totalMinutes": "2"},
-    ]  # drums errored: not billed, not counted
+    ]  # drums failed before processing: not billed, not counted
     assert distribution == from_ledger(history, "test-key", "distribution")
 
 

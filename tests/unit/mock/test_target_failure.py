@@ -53,6 +53,13 @@ def test_a_global_rule_hits_every_model(mock: InProcessMock) -> None:
     mock.admin.add_fault()  # model "*"
     task = run(mock, url_body(30, target("vocals"), target("transcription", "json")))
     assert [t["status"] for t in task["targets"]] == ["error", "error"]
+    assert task["cost"] == 2.0  # 5001 fails mid-processing: charged (1 min × 1 + 1 min × 1)
+
+
+def test_a_global_rule_before_processing_costs_nothing(mock: InProcessMock) -> None:
+    mock.admin.add_fault(code=4002, message="input too long")
+    task = run(mock, url_body(30, target("vocals"), target("transcription", "json")))
+    assert [t["error"]["code"] for t in task["targets"]] == [4002, 4002]
     assert task["cost"] == 0
 
 
