@@ -48,6 +48,23 @@ class Ledger:
     def _book(self, **kw: Any) -> None:
         self.entries.append(LedgerEntry(seq=len(self.entries) + 1, **kw))
 
+    def _book_target(
+        self, kind: Kind, tenant: Tenant, task: Task, target: Target, credits: float, now: float
+    ) -> None:
+        """One entry about one target (its minutes count only where credits moved)."""
+        self._book(
+            time=now,
+            key=tenant.key,
+            client_id=tenant.client_id,
+            kind=kind,
+            credits=credits,
+            task_id=task.id,
+            target_id=target.id,
+            model=target.model,
+            variant=target.variant,
+            minutes=target.minutes if kind != "release" else 0,
+        )
+
     def grant(self, tenant: Tenant, credits: float | None, now: float) -> None:
         """Set a balance (None: unlimited)."""
         tenant.credits = credits
@@ -62,20 +79,8 @@ class Ledger:
     def reserve(self, tenant: Tenant, task: Task, now: float) -> None:
         """Hold each target's estimate; the caller has checked the balance covers it."""
         for t in task.targets:
-            estimate = t.estimate
-            tenant.reserved += estimate
-            self._book(
-                time=now,
-                key=tenant.key,
-                client_id=tenant.client_id,
-                kind="reserve",
-                credits=estimate,
-                task_id=task.id,
-                target_id=t.id,
-                model=t.model,
-                variant=t.variant,
-                minutes=t.minutes,
-            )
+            tenant.reserved += t.estimate
+            self._book_target("reserve", tenant, task, t, t.estimate, now)
 
     def settle(self, tenant: Tenant, task: Task, target: Target, now: float) -> None:
         """Release the target's hold; charge its real cost (a target that failed before
@@ -85,18 +90,7 @@ class Ledger:
         kind: Kind = "charge" if target.status == "completed" or cost > 0 else "release"
         if tenant.credits is not None:
             tenant.credits = round_credits(tenant.credits - cost)
-        self._book(
-            time=now,
-            key=tenant.key,
-            client_id=tenant.client_id,
-            kind=kind,
-            credits=cost,
-            task_id=task.id,
-            target_id=target.id,
-            model=target.model,
-            variant=target.variant,
-            minutes=target.minutes if kind == "charge" else 0,
-        )
+        self._book_target(kind, tenant, task, target, cost, now)
 
     def refund(self, tenant: Tenant, task: Task, target: Target, now: float) -> LedgerEntry | None:
         """Give back what ``target`` was charged and not yet refunded (None: nothing)."""
@@ -109,18 +103,7 @@ class Ledger:
             return None
         if tenant.credits is not None:
             tenant.credits = round_credits(tenant.credits + due)
-        self._book(
-            time=now,
-            key=tenant.key,
-            client_id=tenant.client_id,
-            kind="refund",
-            credits=due,
-            task_id=task.id,
-            target_id=target.id,
-            model=target.model,
-            variant=target.variant,
-            minutes=target.minutes,
-        )
+        self._book_target("refund", tenant, task, target, due, now)
         return self.entries[-1]
 
     def charges(self, client_id: str) -> list[LedgerEntry]:
