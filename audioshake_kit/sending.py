@@ -195,12 +195,12 @@ def _look_for_created(
         except APIError as lookup_error:
             delay = retry_delay(lookup_error, tries - 1, rng, now=_now(clock))
             if not should_retry(lookup_error, "GET") or clock() + delay > deadline:
-                lookup = CreateLookup(body, since, tries, lookup_error)
-                error.lookup = lookup
+                error.lookup = CreateLookup(body, since, tries, lookup_error)
+                after = datetime.fromtimestamp(since, UTC).isoformat()
                 error.add_note(
                     f"the task may exist and be billed: the create's answer was lost and"
                     f" {tries} lookup(s) over {lookup_timeout:g} s failed (last: {lookup_error})."
-                    f" Find it with list_tasks(): created after {_now(lambda: since).isoformat()}"
+                    f" Find it with list_tasks(): created after {after}"
                     " with the same source and targets (error.lookup holds them); do not"
                     " create it again before you have looked"
                 )
