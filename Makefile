@@ -42,7 +42,7 @@ check-generated: setup
 	fi
 
 test: setup lint typecheck check-generated
-	$(BIN)/pytest -q -n 2
+	$(BIN)/pytest -q -n 2 --dist loadgroup
 
 test-deep: setup
 	AUDIOSHAKE_TEST_PROFILE=deep $(BIN)/pytest -q
