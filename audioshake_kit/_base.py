@@ -14,24 +14,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
-from audioshake_client.api.assets import list_assets, upload_asset
-from audioshake_client.api.models import list_models
-from audioshake_client.api.tasks import create_task, get_task, get_task_statistics, list_tasks
-from audioshake_client.client import AuthenticatedClient
-from audioshake_client.models import (
-    Asset,
-    CreateTaskRequest,
-    GetTaskStatisticsName,
-    ModelList,
-    Target,
-    Task,
-    UploadAssetBody,
-)
-from audioshake_client.types import File
 
+from .domain import media
 from .domain.billing import BillingTarget, billable_minutes, price_targets, task_cost
 from .domain.catalog import Catalog, get_catalog
 from .domain.rules import check_task_request
@@ -43,6 +30,10 @@ from .responses import aremember_response, remember_response
 from .sending import CREATE_LOOKUP_TIMEOUT_S, KnownIds, create_flow, send_flow
 from .targets import check_targets, targets_to_wire
 from .types import Estimate, TargetLike, TaskResult
+
+if TYPE_CHECKING:  # the generated client loads when a client is built, not on import
+    from audioshake_client.client import AuthenticatedClient
+    from audioshake_client.models import Asset, CreateTaskRequest, ModelList, Target, Task
 
 __all__ = [
     "API_KEY_ENV",
@@ -86,14 +77,6 @@ class UploadCheck:
     size: int
     format: str
     mime_type: str
-
-
-def _media() -> ModuleType:
-    # Imported lazily (no cycle: the domain imports nothing of the kit): media.py pulls in
-    # PyAV, which the rest of the facade does not need.
-    from .domain import media
-
-    return media
 
 
 class ProgressReader:
@@ -162,6 +145,8 @@ class BaseClient:
         self._clock: Callable[[], float] = clock or time.time
         self._rng = rng or random.Random()
         self._known_tasks = KnownIds()
+        from audioshake_client.client import AuthenticatedClient
+
         self._api = AuthenticatedClient(
             base_url=self.base_url, token=key, prefix="", auth_header_name=API_KEY_HEADER
         )
@@ -203,6 +188,8 @@ class BaseClient:
             if not value and name != "metadata":
                 raise ValidationError("must not be empty", field=wire)
             body[wire] = value
+        from audioshake_client.models import CreateTaskRequest
+
         check_task_request(body, self.catalog)  # the https-only url rule is the domain's
         callback = body.get("callbackUrl")
         if callback is not None and not _is_web_url(callback):
@@ -226,7 +213,6 @@ class BaseClient:
                 f"{p.name} is {size} bytes; uploads are limited to {limit} bytes",
                 field="path",
             )
-        media = _media()
         fmt = media.sniff_file(p)
         if fmt is None:
             raise ValidationError(
@@ -239,28 +225,33 @@ class BaseClient:
     def _estimate(
         self, path_or_seconds: str | os.PathLike[str] | float, wires: list[dict[str, Any]]
     ) -> Estimate:
+        approximate = False
         if isinstance(path_or_seconds, int | float):
             duration = float(path_or_seconds)
             if duration < 0:
                 raise ValidationError("duration must not be negative", field="path_or_seconds")
         else:
             self._check_upload(path_or_seconds)
-            media = _media()
             try:
-                duration = float(media.probe_duration(Path(path_or_seconds)))
+                info = media.probe(Path(path_or_seconds))
             except media.MediaError as exc:
                 raise ValidationError(f"cannot read the duration: {exc}", field="path") from exc
+            if info.duration is None:
+                raise ValidationError(
+                    "cannot read the duration: a text file has no duration", field="path"
+                )
+            duration, approximate = float(info.duration), not info.exact
         charges = price_targets(
             [BillingTarget(w["model"], w.get("variant")) for w in wires], duration, self.catalog
         )
         total = task_cost(c.credits for c in charges)
-        return Estimate(duration, billable_minutes(duration), tuple(charges), total)
+        return Estimate(duration, billable_minutes(duration), tuple(charges), total, approximate)
 
     @staticmethod
     def _task_id(task_or_id: Task | TaskResult | str) -> str:
         if isinstance(task_or_id, TaskResult):
             return task_or_id.task.id
-        task_id = task_or_id.id if isinstance(task_or_id, Task) else task_or_id
+        task_id = task_or_id if isinstance(task_or_id, str) else getattr(task_or_id, "id", None)
         if not isinstance(task_id, str) or not task_id:
             raise ValidationError("a task id must be a non-empty string", field="task_id")
         return task_id
@@ -327,28 +318,45 @@ class BaseClient:
     # -- operations (generated functions bound to their arguments) ------------------------
 
     def _op_get_task(self, task_id: str) -> Op[Task]:
+        from audioshake_client.api.tasks import get_task
+
         return _op("GET", "/tasks/{id}", get_task, id=task_id)
 
     def _op_list_tasks(self, skip: int, take: int) -> Op[list[Task]]:
+        from audioshake_client.api.tasks import list_tasks
+
         return _op("GET", "/tasks", list_tasks, skip=skip, take=take)
 
     def _op_create(self, request: CreateTaskRequest) -> Op[Task]:
+        from audioshake_client.api.tasks import create_task
+
         return _op("POST", "/tasks", create_task, body=request)
 
     def _op_upload(self, check: UploadCheck, reader: ProgressReader) -> Op[Asset]:
+        from audioshake_client.api.assets import upload_asset
+        from audioshake_client.models import UploadAssetBody
+        from audioshake_client.types import File
+
         payload = File(payload=reader, file_name=check.path.name, mime_type=check.mime_type)  # type: ignore[arg-type]
         body = UploadAssetBody(file=payload)
         return _op("POST", "/assets", upload_asset, resendable=True, body=body)
 
     def _op_list_assets(self) -> Op[list[Asset]]:
+        from audioshake_client.api.assets import list_assets
+
         return _op("GET", "/assets", list_assets)
 
     def _op_models(self) -> Op[ModelList]:
+        from audioshake_client.api.models import list_models
+
         return _op("GET", "/models", list_models)
 
     def _op_usage(self, name: str) -> Op[list[Any]]:
         # Checked against the declared values: the generated enums read unknown values
         # tolerantly, but a request is written strictly.
+        from audioshake_client.api.tasks import get_task_statistics
+        from audioshake_client.models import GetTaskStatisticsName
+
         if name not in {m.value for m in GetTaskStatisticsName}:
             raise ValidationError("must be 'usage' or 'distribution'", field="name")
         return _op(

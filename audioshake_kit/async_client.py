@@ -10,19 +10,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequ
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 import anyio.to_thread
 import httpx
-from audioshake_client.models import (
-    Asset,
-    DistributionStatistic,
-    Model,
-    Target,
-    Task,
-    UsageStatistic,
-)
 
 from ._base import DEFAULT_TIMEOUT, BaseClient, ProgressReader, configure_http_client
 from .domain.catalog import Catalog
@@ -34,6 +26,16 @@ from .responses import ATTEMPT_ERRORS, LAST_RESPONSE, failed_attempt
 from .retries import MAX_RETRIES
 from .sending import LIST_PAGE_SIZE
 from .types import Estimate, TargetLike, TaskResult
+
+if TYPE_CHECKING:  # the generated client loads when a client is built, not on import
+    from audioshake_client.models import (
+        Asset,
+        DistributionStatistic,
+        Model,
+        Target,
+        Task,
+        UsageStatistic,
+    )
 
 __all__ = ["AsyncAudioShake"]
 

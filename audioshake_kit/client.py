@@ -11,21 +11,12 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 import httpx
-from audioshake_client.models import (
-    Asset,
-    DistributionStatistic,
-    Model,
-    Target,
-    Task,
-    UsageStatistic,
-)
 
 from ._base import DEFAULT_TIMEOUT, BaseClient, ProgressReader, configure_http_client
-from .batch import BatchEvent, BatchReport, run_batch
 from .domain.catalog import Catalog
 from .downloads import PlannedOutput, ProgressCallback, plan_downloads, stream_sync
 from .errors import after_task_created
@@ -35,6 +26,18 @@ from .responses import ATTEMPT_ERRORS, LAST_RESPONSE, failed_attempt
 from .retries import MAX_RETRIES
 from .sending import LIST_PAGE_SIZE
 from .types import Estimate, TargetLike, TaskResult
+
+if TYPE_CHECKING:  # the generated client loads when a client is built, not on import
+    from audioshake_client.models import (
+        Asset,
+        DistributionStatistic,
+        Model,
+        Target,
+        Task,
+        UsageStatistic,
+    )
+
+    from .batch import BatchEvent, BatchReport
 
 __all__ = ["AudioShake"]
 
@@ -305,6 +308,8 @@ class AudioShake(BaseClient):
         token). ``dry_run`` estimates and sends nothing. ``timeout`` (seconds) stops
         early; ``on_event`` sees each step (from worker threads). Sync only; see
         ``audioshake_kit.batch``."""
+        from .batch import run_batch  # loaded on first use: most programs never batch
+
         return run_batch(
             self,
             input_dir,

@@ -22,12 +22,10 @@ import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import anyio
 import httpx
-from audioshake_client.models import Task
-from audioshake_client.types import Unset
 
 from .domain.status import COMPLETED
 from .errors import APIConnectionError, APIError, APITimeoutError, LinkExpiredError
@@ -35,6 +33,9 @@ from .flow import RESTART, Answer, Download, Flow, Op, Sleep
 from .responses import error_from_response
 from .retries import retry_delay, should_retry
 from .sending import send_flow
+
+if TYPE_CHECKING:  # the generated client loads with the first request, not on import
+    from audioshake_client.models import Task
 
 __all__ = [
     "PlannedOutput",
@@ -80,6 +81,8 @@ def plan_downloads(
 ) -> list[PlannedOutput]:
     """The outputs of the task's completed targets (only ``formats`` when given), each with
     its own path in ``dest_dir``."""
+    from audioshake_client.types import Unset
+
     wanted = {f.lower() for f in formats} if formats is not None else None
     used: set[Path] = set()
     plan = []
@@ -101,6 +104,8 @@ def plan_downloads(
 
 def fresh_link(task: Task, item: PlannedOutput) -> str:
     """The current link of ``item`` in a re-read task."""
+    from audioshake_client.types import Unset
+
     for target in task.targets:
         if target.id == item.target_id and not isinstance(target.output, Unset):
             for out in target.output:

@@ -25,13 +25,13 @@ from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Generic, Literal, TypeAlias, TypeVar
 
-from audioshake_client.client import AuthenticatedClient
-from audioshake_client.models import Error
-from audioshake_client.types import Response
-
 from .errors import APIError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the generated client loads when a request is first made, not on import
+    from audioshake_client.client import AuthenticatedClient
+    from audioshake_client.models import Error
+    from audioshake_client.types import Response
+
     from .downloads import PlannedOutput, ProgressCallback
 
 __all__ = ["RESTART", "Answer", "Download", "Flow", "Op", "Send", "Sleep", "Step"]
@@ -80,5 +80,5 @@ RESTART: Final = "restart"
 """The answer to a ``Download`` whose resume the file host refused: start it again."""
 
 Step: TypeAlias = Send | Sleep | Download
-Answer: TypeAlias = Response[Any] | APIError | Literal["restart"] | None
+Answer: TypeAlias = "Response[Any] | APIError | Literal['restart'] | None"
 Flow: TypeAlias = Generator[Step, Answer, T]

@@ -23,14 +23,16 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-
-from audioshake_client.models import Target, Task
+from typing import TYPE_CHECKING
 
 from .domain.status import all_finished, is_finished, is_known
 from .errors import APIError, UnknownStatusWarning, WaitTimeoutError
 from .flow import Flow, Op, Send, Sleep
 from .responses import unwrap
 from .retries import retry_delay, should_retry
+
+if TYPE_CHECKING:  # the generated client loads with the first request, not on import
+    from audioshake_client.models import Target, Task
 
 __all__ = ["MIN_POLL_ERRORS", "WaitPolicy", "wait_flow"]
 

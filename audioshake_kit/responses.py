@@ -19,7 +19,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import httpx
-from audioshake_client.models import Error
 
 from .errors import (
     APIConnectionError,
@@ -104,6 +103,8 @@ def unwrap(answer: Answer) -> Any:
     if answer is None or isinstance(answer, str):  # pragma: no cover - a driver bug
         raise TypeError("a Send step must be answered with a Response or an APIError")
     if 200 <= answer.status_code < 300:
+        from audioshake_client.models import Error
+
         if answer.parsed is None or isinstance(answer.parsed, Error):
             rid = answer.headers.get("x-request-id")
             raise UnexpectedResponseError(

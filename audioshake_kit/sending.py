@@ -18,10 +18,7 @@ import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeAlias, TypeVar
-
-from audioshake_client.models import Task
-from audioshake_client.types import Unset
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from .domain.catalog import Catalog
 from .domain.rules import effective_variant
@@ -29,6 +26,10 @@ from .errors import APIConnectionError, APIError, APIStatusError, UnexpectedResp
 from .flow import Flow, Op, Send, Sleep
 from .responses import unwrap
 from .retries import retry_delay, should_retry
+
+if TYPE_CHECKING:  # the generated client loads with the first request, not on import
+    from audioshake_client.models import Task
+    from audioshake_client.types import Unset
 
 __all__ = [
     "CLOCK_SKEW_S",
@@ -249,6 +250,8 @@ def task_matches(body: Mapping[str, Any], task: Task, catalog: Catalog) -> bool:
     """Whether ``task`` is what ``body`` would create: same source, metadata and targets
     (model, variant, formats, residual, language). A source the task does not report is
     no evidence against it (a real task may omit ``assetId``/``url``)."""
+    from audioshake_client.types import Unset
+
     for key, seen in (("assetId", task.asset_id), ("url", task.url)):
         if not isinstance(seen, Unset) and seen is not None and seen != body.get(key):
             return False
@@ -292,4 +295,6 @@ def _same_target(wanted: _TargetKey, got: _TargetKey) -> bool:
 
 
 def _opt(value: T | Unset | None) -> T | None:
+    from audioshake_client.types import Unset
+
     return None if isinstance(value, Unset) else value

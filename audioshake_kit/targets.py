@@ -15,9 +15,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from audioshake_client.models import TargetRequest
-from audioshake_client.types import Unset
-
 from .domain.catalog import Catalog, ModelSpec
 from .domain.rules import check_task_request
 from .errors import ValidationError
@@ -129,6 +126,8 @@ def target_to_wire(target: TargetLike, where: str, catalog: Catalog) -> dict[str
     """One target as the camelCase dict ``POST /tasks`` takes, default formats filled in.
 
     Only the shape is checked here; the catalog rules are ``rules.check_task_request``."""
+    from audioshake_client.models import TargetRequest
+
     if isinstance(target, str):
         wire = _spec_to_wire(parse_target(target, field=where))
     elif isinstance(target, TargetSpec):
@@ -156,6 +155,8 @@ def targets_to_wire(
     targets: Sequence[TargetLike] | TargetLike, catalog: Catalog
 ) -> list[dict[str, Any]]:
     """A list of targets, or one target on its own, as ``target_to_wire`` gives each."""
+    from audioshake_client.models import TargetRequest
+
     items: Sequence[Any]
     if isinstance(targets, str | TargetSpec | TargetRequest | Mapping) or (
         isinstance(targets, tuple) and _is_pair(targets)
@@ -211,6 +212,8 @@ def _tuple_to_wire(target: tuple[Any, ...], where: str) -> dict[str, Any]:
 
 
 def _mapping_to_wire(target: Mapping[str, Any], where: str) -> dict[str, Any]:
+    from audioshake_client.types import Unset
+
     wire: dict[str, Any] = {}
     for key, value in target.items():
         name = _KEYS.get(key)

@@ -7,13 +7,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeAlias
-
-from audioshake_client.models import Target, TargetRequest, Task
-from audioshake_client.types import Unset
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from .domain.billing import Charge, round_credits
 from .domain.status import COMPLETED, is_failed
+
+if TYPE_CHECKING:  # the generated models load with the first response, not on import
+    from audioshake_client.models import Target, TargetRequest, Task
 
 __all__ = ["Estimate", "FailedTarget", "TargetLike", "TargetSpec", "TaskResult"]
 
@@ -33,7 +33,7 @@ class TargetSpec:
 
 
 TargetLike: TypeAlias = (
-    str | tuple[str, Sequence[str]] | TargetSpec | TargetRequest | Mapping[str, Any]
+    "str | tuple[str, Sequence[str]] | TargetSpec | TargetRequest | Mapping[str, Any]"
 )
 """What ``create_task`` accepts as a target: ``"vocals"`` (or the CLI syntax
 ``"vocals@high_quality:wav,mp3+residual"``), ``("vocals", ["wav", "mp3"])``, a
@@ -96,6 +96,8 @@ class TaskResult:
 
     @classmethod
     def from_task(cls, task: Task) -> TaskResult:
+        from audioshake_client.types import Unset
+
         succeeded = tuple(t for t in task.targets if t.status == COMPLETED)
         failed = tuple(_failed(t) for t in task.targets if is_failed(t.status))
         cost = None if isinstance(task.cost, Unset) else float(task.cost)
@@ -103,6 +105,8 @@ class TaskResult:
 
 
 def _failed(target: Target) -> FailedTarget:
+    from audioshake_client.types import Unset
+
     err = target.error
     cost = None if isinstance(target.cost, Unset) else float(target.cost)
     if err is None or isinstance(err, Unset):
@@ -114,9 +118,13 @@ def _failed(target: Target) -> FailedTarget:
 class Estimate:
     """Credits a task would cost: one line per target (``billing.Charge``) and the total.
 
-    ``minutes`` are the billed (started) minutes of ``duration`` seconds of input."""
+    ``minutes`` are the billed (started) minutes of ``duration`` seconds of input.
+    ``approximate`` is True when the duration was read from the file's headers, which for
+    mp3, aac, m4a, mp4 and mov can differ from the decoded length the service bills: the
+    ``[media]`` extra makes every estimate exact (``domain.media``)."""
 
     duration: float
     minutes: int
     lines: tuple[Charge, ...]
     total: float
+    approximate: bool = False

@@ -8,8 +8,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-
-from audioshake_client.models import Task
+from typing import TYPE_CHECKING
 
 from .domain.errors import WebhookSignatureError
 from .domain.signing import (
@@ -19,6 +18,9 @@ from .domain.signing import (
     sign_payload,
     verify,
 )
+
+if TYPE_CHECKING:
+    from audioshake_client.models import Task
 
 __all__ = ["SIGNATURE_HEADER", "compute_signature", "sign_payload", "verify", "verify_and_parse"]
 
@@ -46,6 +48,8 @@ def verify_and_parse(
                 " documents no signature)"
             )
         verify(body, header, secret, tolerance_s=tolerance_s, now=now)
+    from audioshake_client.models import Task
+
     try:
         return Task.from_dict(json.loads(body))
     except (ValueError, KeyError, TypeError) as exc:

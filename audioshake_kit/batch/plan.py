@@ -128,7 +128,6 @@ class Examined:
 def examine(client: AudioShake, file: InputFile, wires: list[dict[str, Any]]) -> Examined:
     """Check ``file`` as an upload would (type by content, size) and estimate it by the
     service's own probe. Reads only the file."""
-    # Imported here: media.py pulls in PyAV, which a batch that sends no file never needs.
     from ..domain.media import MEDIA_FORMATS, MEDIA_SUFFIXES, SUPPORTED_MEDIA, sniff_file
 
     suffix = file.path.suffix.lower().lstrip(".")
@@ -168,7 +167,15 @@ def dry_run(
         seen = examine(client, f, wires)
         if seen.estimate is not None:
             est = seen.estimate
-            files.append(FileReport(f.rel, "estimated", duration=est.duration, estimate=est.total))
+            files.append(
+                FileReport(
+                    f.rel,
+                    "estimated",
+                    duration=est.duration,
+                    estimate=est.total,
+                    approximate=est.approximate,
+                )
+            )
         else:
             status: Literal["skipped", "ignored"] = (
                 "ignored" if seen.verdict == "ignored" else "skipped"

@@ -76,6 +76,7 @@ class FileReport:
     sha256: str | None = None
     duration: float | None = None
     estimate: float | None = None
+    approximate: bool = False  # the estimate's duration was read from headers (≈)
     cost: float | None = None
     asset_id: str | None = None
     task_id: str | None = None

@@ -9,8 +9,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from enum import IntEnum
+from typing import TYPE_CHECKING, Any
 
-from ..client import AudioShake
+if TYPE_CHECKING:
+    from ..client import AudioShake
 
 __all__ = ["CLIENT_FACTORY", "ExitCode", "make_client", "make_offline_client"]
 
@@ -25,7 +27,13 @@ class ExitCode(IntEnum):
     TIMEOUT = 4
 
 
-CLIENT_FACTORY: Callable[..., AudioShake] = AudioShake
+def _audioshake(*args: Any, **kwargs: Any) -> AudioShake:
+    from ..client import AudioShake  # loaded by the command that needs it, not by --help
+
+    return AudioShake(*args, **kwargs)
+
+
+CLIENT_FACTORY: Callable[..., AudioShake] = _audioshake
 """Makes the client (``api_key``, ``base_url=``); tests replace it."""
 
 

@@ -1,6 +1,10 @@
 """The ``audioshake`` command. Exit codes: 0 every target completed, 1 some target failed,
 2 usage or validation error, 3 API or network error, 4 timeout. Errors are one line on
-stderr (``AUDIOSHAKE_DEBUG=1`` shows the traceback)."""
+stderr (``AUDIOSHAKE_DEBUG=1`` shows the traceback).
+
+Only typer is imported to build the commands: the client, the generated models, the media
+probe and the rich renderer load inside the command that runs, so ``--help`` is quick.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +13,11 @@ import os
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from audioshake_client.models import Task
-from rich.text import Text
 
-from ..client import AudioShake
-from ..domain import media
+from ..domain.media import MediaError
 from ..errors import (
     APIError,
     AudioShakeError,
@@ -26,11 +27,14 @@ from ..errors import (
     WaitTimeoutError,
     after_task_created,
 )
-from ..targets import apply_options, is_url, parse_target
-from ..types import TargetSpec, TaskResult
-from . import render
 from .batch import batch as batch_command
 from .context import ExitCode, make_client, make_offline_client
+
+if TYPE_CHECKING:
+    from audioshake_client.models import Task
+
+    from ..client import AudioShake
+    from ..types import TargetSpec, TaskResult
 
 __all__ = ["ExitCode", "app"]
 
@@ -38,7 +42,6 @@ app = typer.Typer(
     name="audioshake",
     help="Stems, dialogue and transcripts from the AudioShake API.",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -86,7 +89,31 @@ TaskId = Annotated[str, typer.Argument(help="Task id.", metavar="TASK_ID", show_
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"audioshake {version('audioshake-kit')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Stems, dialogue and transcripts from the AudioShake API."""
+
+
 def _fail(code: ExitCode, message: str) -> typer.Exit:
+    from rich.text import Text
+
+    from . import render
+
     render.err.print(Text.assemble(("error:", "red"), " ", message), soft_wrap=True)
     return typer.Exit(code)
 
@@ -100,7 +127,7 @@ def guarded(func: F) -> F:
             return func(*args, **kwargs)
         except (typer.Exit, typer.Abort):
             raise
-        except (ValidationError, ConfigurationError, media.MediaError) as exc:
+        except (ValidationError, ConfigurationError, MediaError) as exc:
             raise _fail(ExitCode.USAGE, str(exc)) from None
         except WaitTimeoutError as exc:
             raise _fail(ExitCode.TIMEOUT, str(exc)) from None
@@ -134,6 +161,8 @@ def _exit_for(result: TaskResult) -> None:
 def _specs(
     client: AudioShake, targets: list[str], language: str | None, transcript: str | None
 ) -> list[TargetSpec]:
+    from ..targets import apply_options, parse_target
+
     if not targets:
         raise ValidationError("give at least one -t TARGET", field="--target")
     specs = [parse_target(t, field=f"--target {t}") for t in targets]
@@ -173,6 +202,9 @@ def separate(
     [path], "estimate": {duration, minutes, lines: [{model, variant, minutes, rate,
     credits}], total}}.
     """
+    from ..targets import is_url
+    from . import render
+
     bars = render.Bars(not json_)
     with make_client(api_key, base_url) as client:
         specs = _specs(client, target, language, transcript)
@@ -225,9 +257,13 @@ def estimate(
 ) -> None:
     """Credits the targets would cost on FILE. Sends nothing.
 
-    --json: {"duration": seconds, "minutes": billed minutes, "lines": [{model, variant,
-    minutes, rate, credits}], "total": credits}.
+    ≈ marks an approximate figure: without the [media] extra, the duration of an mp3,
+    aac, m4a, mp4 or mov file is read from its headers. --json: {"duration": seconds,
+    "minutes": billed minutes, "lines": [{model, variant, minutes, rate, credits}],
+    "total": credits, "approximate": bool}.
     """
+    from . import render
+
     client = make_offline_client(api_key, base_url)
     with client:
         est = client.estimate(file, _specs(client, target, None, None))
@@ -251,6 +287,8 @@ def wait(
     --json: {"task": Task, "succeeded": [{id, model, variant, cost}], "failed": [{id,
     model, code, message}], "cost": number|null, "files": []}.
     """
+    from . import render
+
     with (
         make_client(api_key, base_url) as client,
         render.Bars(not json_).targets(None) as on_target,
@@ -281,6 +319,8 @@ def download(
 
     --json: {"task": task id, "files": [path]}.
     """
+    from . import render
+
     with make_client(api_key, base_url) as client, render.Bars(not json_).files() as progress:
         files = client.download(task_id, output, formats=format_, on_progress=progress)
     if json_:
@@ -302,6 +342,8 @@ def models(
     --json: [Model], each as GET /models returns it ({id, name, category, access,
     creditsPerMinute, outputFormats, …}).
     """
+    from . import render
+
     with make_client(api_key, base_url) as client:
         found = client.models()
     if json_:
@@ -322,6 +364,8 @@ def tasks_list(
 
     --json: [Task], each as GET /tasks returns it.
     """
+    from . import render
+
     with make_client(api_key, base_url) as client:
         found: list[Task] = []
         for task in client.list_tasks():
@@ -346,6 +390,9 @@ def tasks_get(
 
     --json: Task, as GET /tasks/{id} returns it.
     """
+    from ..types import TaskResult
+    from . import render
+
     with make_client(api_key, base_url) as client:
         task = client.get_task(task_id)
     if json_:
@@ -365,6 +412,8 @@ def assets_list(
 
     --json: [Asset], each as GET /assets returns it ({id, name, format, link, …}).
     """
+    from . import render
+
     with make_client(api_key, base_url) as client:
         found = client.list_assets()
     if json_:
@@ -388,6 +437,8 @@ def usage(
     --json: [{month, totalTargets, totalMinutes}] or [{model, totalTargets, totalMinutes}]
     (totalMinutes is a string, as the API gives it).
     """
+    from . import render
+
     with make_client(api_key, base_url) as client:
         entries = client.usage("distribution" if distribution else "usage")
     rows = [e.to_dict() for e in entries]

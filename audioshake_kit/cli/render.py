@@ -23,6 +23,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from ..domain.media import MEDIA_EXTRA
 from ..domain.status import is_failed
 from ..types import Estimate, TaskResult
 
@@ -72,6 +73,7 @@ def estimate_json(est: Estimate) -> dict[str, Any]:
             for c in est.lines
         ],
         "total": est.total,
+        "approximate": est.approximate,
     }
 
 
@@ -104,14 +106,26 @@ def result_json(result: TaskResult, estimate: Estimate | None = None) -> dict[st
 # -- tables --------------------------------------------------------------------------------
 
 
+APPROXIMATE = "≈"
+"""Marks a figure made from a duration read from headers (``Estimate.approximate``)."""
+APPROXIMATE_NOTE = (
+    f"{APPROXIMATE} duration read from the file's headers; the service bills the decoded"
+    f" length: install {MEDIA_EXTRA} for an exact estimate"
+)
+
+
 def estimate_table(est: Estimate) -> Table:
-    table = Table(title=f"Estimate: {est.duration:.1f} s of input → {est.minutes} billed min")
+    mark = APPROXIMATE if est.approximate else ""
+    table = Table(
+        title=f"Estimate: {mark}{est.duration:.1f} s of input → {mark}{est.minutes} billed min",
+        caption=escape(APPROXIMATE_NOTE) if est.approximate else None,
+    )
     for col in ("target", "minutes", "credits/min", "credits"):
         table.add_column(col, justify="left" if col == "target" else "right")
     for c in est.lines:
         name = c.model + (f"@{c.variant}" if c.variant else "")
-        table.add_row(escape(name), str(c.minutes), f"{c.rate:g}", f"{c.credits:g}")
-    table.add_row("[b]total[/b]", "", "", f"[b]{est.total:g}[/b]")
+        table.add_row(escape(name), f"{mark}{c.minutes}", f"{c.rate:g}", f"{mark}{c.credits:g}")
+    table.add_row("[b]total[/b]", "", "", f"[b]{mark}{est.total:g}[/b]")
     return table
 
 

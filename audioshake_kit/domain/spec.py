@@ -12,8 +12,6 @@ import json
 from importlib import resources
 from typing import Any, cast
 
-import yaml
-
 __all__ = ["data_text", "load_catalog_data", "load_spec"]
 
 
@@ -25,6 +23,8 @@ def data_text(name: str) -> str:
 @functools.cache
 def load_spec() -> dict[str, Any]:
     """The public OpenAPI description, parsed once per process. Do not mutate it."""
+    import yaml  # imported when first needed: ``import audioshake_kit`` stays light
+
     return cast(dict[str, Any], yaml.safe_load(data_text("audioshake.yaml")))
 
 
@@ -32,6 +32,7 @@ def load_spec() -> dict[str, Any]:
 def load_catalog_data() -> dict[str, Any]:
     """The raw model catalog, validated against its JSON Schema. Do not mutate it."""
     import jsonschema
+    import yaml
 
     data = cast(dict[str, Any], yaml.safe_load(data_text("models.yaml")))
     schema = json.loads(data_text("models.schema.json"))

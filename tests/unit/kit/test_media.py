@@ -11,7 +11,7 @@ import av
 import numpy as np
 import pytest
 
-import audioshake_kit.domain.media as media_module
+import audioshake_kit.domain.probe_exact as probe_exact_module
 from audioshake_kit.domain.media import (
     MEDIA_FORMATS,
     SNIFF_BYTES,
@@ -74,7 +74,7 @@ def test_libsndfile_and_pyav_agree(
     """The libsndfile shortcut gives what PyAV alone gives (billing depends on it)."""
     path = synth_media(tmp_path / "in", seconds, fmt, seed=3, channels=channels, sample_rate=rate)
     fast = probe(path)
-    monkeypatch.setattr(media_module, "_probe_libsndfile", lambda *_: None)
+    monkeypatch.setattr(probe_exact_module, "_probe_libsndfile", lambda *_: None)
     assert probe(path) == fast
 
 
