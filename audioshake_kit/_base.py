@@ -3,6 +3,10 @@ configuration, the checks made before anything is sent, request bodies, operatio
 to the generated functions, the flows of each call (``flow`` steps: ``sending``,
 ``polling``, ``downloads``), estimates and results. The clients differ only in their one
 driver, which sends, sleeps and touches files.
+
+What only some calls need (the media probe, billing, target parsing, the download flow)
+is imported by the method that uses it, so ``from audioshake_kit import AudioShake``
+stays cheap (``tests/unit/kit/test_startup.py``, ``python -m bench.startup``).
 """
 
 from __future__ import annotations
@@ -18,22 +22,19 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
-from .domain import media
-from .domain.billing import BillingTarget, billable_minutes, price_targets, task_cost
 from .domain.catalog import Catalog, get_catalog
-from .domain.rules import check_task_request
-from .downloads import PlannedOutput, ProgressCallback, download_flow
 from .errors import ConfigurationError, TaskFailedError, ValidationError
 from .flow import Flow, Op
 from .polling import MIN_POLL_ERRORS, WaitPolicy, wait_flow
 from .responses import aremember_response, remember_response
 from .sending import CREATE_LOOKUP_TIMEOUT_S, KnownIds, create_flow, send_flow
-from .targets import check_targets, targets_to_wire
 from .types import Estimate, TargetLike, TaskResult
 
 if TYPE_CHECKING:  # the generated client loads when a client is built, not on import
     from audioshake_client.client import AuthenticatedClient
     from audioshake_client.models import Asset, CreateTaskRequest, ModelList, Target, Task
+
+    from .downloads import PlannedOutput, ProgressCallback
 
 __all__ = [
     "API_KEY_ENV",
@@ -174,6 +175,9 @@ class BaseClient:
     ) -> tuple[dict[str, Any], CreateTaskRequest]:
         """The wire body of ``POST /tasks`` and its generated model; raises
         ``ValidationError`` naming the field for anything the service would refuse."""
+        from .domain.rules import check_task_request
+        from .targets import targets_to_wire
+
         body: dict[str, Any] = {"targets": targets_to_wire(targets, self.catalog)}
         for name, value, wire in (
             ("asset_id", asset_id, "assetId"),
@@ -198,6 +202,8 @@ class BaseClient:
 
     def _check_targets(self, targets: Sequence[TargetLike] | TargetLike) -> list[dict[str, Any]]:
         """Validate targets alone (before an upload)."""
+        from .targets import check_targets
+
         return check_targets(targets, self.catalog)
 
     def _check_upload(self, path: str | os.PathLike[str]) -> UploadCheck:
@@ -213,6 +219,8 @@ class BaseClient:
                 f"{p.name} is {size} bytes; uploads are limited to {limit} bytes",
                 field="path",
             )
+        from .domain import media
+
         fmt = media.sniff_file(p)
         if fmt is None:
             raise ValidationError(
@@ -225,6 +233,9 @@ class BaseClient:
     def _estimate(
         self, path_or_seconds: str | os.PathLike[str] | float, wires: list[dict[str, Any]]
     ) -> Estimate:
+        from .domain import media
+        from .domain.billing import BillingTarget, billable_minutes, price_targets, task_cost
+
         approximate = False
         if isinstance(path_or_seconds, int | float):
             duration = float(path_or_seconds)
@@ -306,6 +317,8 @@ class BaseClient:
     def _download_flow(
         self, output: PlannedOutput, on_progress: ProgressCallback | None
     ) -> Flow[Path]:
+        from .downloads import download_flow
+
         return download_flow(
             output,
             self._op_get_task(output.task_id),

@@ -18,7 +18,6 @@ import httpx
 
 from ._base import DEFAULT_TIMEOUT, BaseClient, ProgressReader, configure_http_client
 from .domain.catalog import Catalog
-from .downloads import PlannedOutput, ProgressCallback, plan_downloads, stream_async
 from .errors import after_task_created
 from .flow import Answer, Flow, Op, Send, Sleep
 from .ratelimit import SERVICE_LIMIT, AsyncLimiter, ServiceLimit, resolve_limiter
@@ -36,6 +35,8 @@ if TYPE_CHECKING:  # the generated client loads when a client is built, not on i
         Task,
         UsageStatistic,
     )
+
+    from .downloads import PlannedOutput, ProgressCallback
 
 __all__ = ["AsyncAudioShake"]
 
@@ -116,6 +117,8 @@ class AsyncAudioShake(BaseClient):
                 await self._sleep(step.seconds)
                 answer = None
             else:
+                from .downloads import stream_async
+
                 answer = await stream_async(self._http, step.link, step.output, step.on_progress)
 
     async def _attempt(self, op: Op[Any]) -> Answer:
@@ -216,6 +219,8 @@ class AsyncAudioShake(BaseClient):
             task = await self.get_task(result_or_task)
         else:
             task = result_or_task.task if isinstance(result_or_task, TaskResult) else result_or_task
+        from .downloads import plan_downloads
+
         dest = Path(dest_dir)
         await anyio.Path(dest).mkdir(parents=True, exist_ok=True)
         return [

@@ -18,7 +18,6 @@ import httpx
 
 from ._base import DEFAULT_TIMEOUT, BaseClient, ProgressReader, configure_http_client
 from .domain.catalog import Catalog
-from .downloads import PlannedOutput, ProgressCallback, plan_downloads, stream_sync
 from .errors import after_task_created
 from .flow import Answer, Flow, Op, Send, Sleep
 from .ratelimit import SERVICE_LIMIT, Limiter, ServiceLimit, resolve_limiter
@@ -38,6 +37,7 @@ if TYPE_CHECKING:  # the generated client loads when a client is built, not on i
     )
 
     from .batch import BatchEvent, BatchReport
+    from .downloads import PlannedOutput, ProgressCallback
 
 __all__ = ["AudioShake"]
 
@@ -130,6 +130,8 @@ class AudioShake(BaseClient):
                 self._sleep(step.seconds)
                 answer = None
             else:
+                from .downloads import stream_sync
+
                 answer = stream_sync(self._http, step.link, step.output, step.on_progress)
 
     def _attempt(self, op: Op[Any]) -> Answer:
@@ -237,6 +239,8 @@ class AudioShake(BaseClient):
             task = self.get_task(result_or_task)
         else:
             task = result_or_task.task if isinstance(result_or_task, TaskResult) else result_or_task
+        from .downloads import plan_downloads
+
         dest = Path(dest_dir)
         dest.mkdir(parents=True, exist_ok=True)
         return [

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import json
-from importlib import resources
 from typing import Any, cast
 
 __all__ = ["data_text", "load_catalog_data", "load_spec"]
@@ -17,6 +16,8 @@ __all__ = ["data_text", "load_catalog_data", "load_spec"]
 
 def data_text(name: str) -> str:
     """The text of one packaged data file (``audioshake.yaml``, ``models.yaml`` …)."""
+    from importlib import resources
+
     return resources.files("audioshake_kit").joinpath("data", name).read_text("utf-8")
 
 
