@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import anyio.from_thread
 import httpx
 import uvicorn
 
@@ -101,8 +100,7 @@ class InProcessMock(MockHandle):
         self._stack = contextlib.ExitStack()
 
     def __enter__(self) -> InProcessMock:
-        self._portal = self._stack.enter_context(anyio.from_thread.start_blocking_portal())
-        self.transport = ASGIPortalTransport(self.app, self._portal)
+        self.transport = ASGIPortalTransport(self.app)
         self.client = self._stack.enter_context(self.new_client())
         self.async_client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=self.app),

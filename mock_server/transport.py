@@ -1,6 +1,10 @@
-"""A synchronous httpx transport into an ASGI app, through an anyio blocking portal
-(what Starlette's TestClient does, without its httpx2 preference). The app runs on the
-portal's event loop thread; each request blocks until the app has answered.
+"""A synchronous httpx transport into an ASGI app (what Starlette's TestClient does,
+without its httpx2 preference). Each request blocks until the app has answered.
+
+Where the app runs: on the calling thread, in an event loop of that thread's own (made
+on first use and kept), so a request costs no hand-off between threads. A thread that is
+already running a loop (async code calling the sync client) hands the request to one
+process-wide loop thread instead; a transport given a ``portal`` uses that portal.
 
 The transport offers the ASGI ``http.response.pathsend`` extension, as file-serving
 servers do: a ``FileResponse`` hands over its path instead of streaming chunks through
@@ -8,16 +12,20 @@ the event loop, and the response body is read from that file on the caller's thr
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import IO, Any
+import asyncio
+import atexit
+import threading
+from collections.abc import Callable, Coroutine, Iterator
+from typing import IO, Any, TypeVar
 
 import anyio.from_thread
 import httpx
 from starlette.types import ASGIApp, Message
 
-__all__ = ["ASGIPortalTransport"]
+__all__ = ["ASGIPortalTransport", "run_blocking"]
 
 _FILE_CHUNK = 1 << 20
+T = TypeVar("T")
 
 
 class _FileStream(httpx.SyncByteStream):
@@ -34,11 +42,83 @@ class _FileStream(httpx.SyncByteStream):
         self._file.close()
 
 
+class _OwnLoop:
+    """An event loop that belongs to one thread, kept in that thread's locals: it is
+    closed when the thread ends and its locals are dropped (the main thread's at exit)."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+
+    def close(self) -> None:
+        if not self.loop.is_running() and not self.loop.is_closed():
+            self.loop.close()
+
+    def __del__(self) -> None:
+        self.close()
+
+
+_LOCAL = threading.local()
+
+
+def _own_loop() -> _OwnLoop:
+    own: _OwnLoop | None = getattr(_LOCAL, "own", None)
+    if own is None or own.loop.is_closed():
+        own = _LOCAL.own = _OwnLoop()
+    return own
+
+
+@atexit.register
+def _close_own_loop() -> None:  # atexit runs on the main thread: its loop
+    own: _OwnLoop | None = getattr(_LOCAL, "own", None)
+    if own is not None:
+        own.close()
+
+
+_SHARED_LOCK = threading.Lock()
+_shared: asyncio.AbstractEventLoop | None = None
+
+
+def _shared_loop() -> asyncio.AbstractEventLoop:
+    """One loop thread for the whole process (a daemon, started on first use): where
+    requests go from threads that are running a loop of their own."""
+    global _shared
+    with _SHARED_LOCK:
+        if _shared is None:
+            loop = asyncio.new_event_loop()
+            threading.Thread(
+                target=loop.run_forever, name="audioshake-mock-loop", daemon=True
+            ).start()
+            _shared = loop
+        return _shared
+
+
+def run_blocking(fn: Callable[..., Coroutine[Any, Any, T]], *args: Any) -> T:
+    """``await fn(*args)`` from synchronous code, blocking until it is done: on this
+    thread's own loop, or on the shared loop thread when this thread runs a loop now."""
+    try:
+        running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if running is not None:
+        shared = _shared_loop()
+        if running is shared:
+            raise RuntimeError("the in-process mock cannot be called from its own loop thread")
+        return asyncio.run_coroutine_threadsafe(fn(*args), shared).result()
+    own = _own_loop()
+    task = own.loop.create_task(fn(*args))
+    try:
+        return own.loop.run_until_complete(task)
+    except BaseException:
+        if not task.done():  # interrupted mid-run (Ctrl-C): start afresh next time
+            _LOCAL.own = None
+        raise
+
+
 class ASGIPortalTransport(httpx.BaseTransport):
     def __init__(
         self,
         app: ASGIApp,
-        portal: anyio.from_thread.BlockingPortal,
+        portal: anyio.from_thread.BlockingPortal | None = None,
         *,
         client: tuple[str, int] = ("127.0.0.1", 50000),
     ) -> None:
@@ -48,7 +128,10 @@ class ASGIPortalTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         assert isinstance(request.stream, httpx.SyncByteStream)
-        status, headers, body = self.portal.call(self._call, request)
+        if self.portal is None:
+            status, headers, body = run_blocking(self._call, request)
+        else:
+            status, headers, body = self.portal.call(self._call, request)
         if isinstance(body, bytes):
             return httpx.Response(status, headers=headers, content=body, request=request)
         return httpx.Response(status, headers=headers, stream=_FileStream(body), request=request)

@@ -1,11 +1,16 @@
 """Request (and, in test mode, response) validation against the OpenAPI spec, with
-validators compiled once at start-up. Messages name the field: ``targets[0].formats[0]: …``.
+validators compiled once per process (``spec_validators()``). Messages name the field:
+``targets[0].formats[0]: …``.
+
+Bodies and responses are first put to a compiled yes/no check (``schemacheck``);
+jsonschema runs only to explain a no (and decides it: the fast check never accepts what
+jsonschema refuses).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import jsonschema
@@ -14,8 +19,9 @@ from jsonschema.exceptions import best_match
 from audioshake_kit.domain.spec import load_spec
 
 from .errors import MockError
+from .schemacheck import Check, compile_check
 
-__all__ = ["SpecValidators", "field_path", "spec_validators"]
+__all__ = ["SchemaValidator", "SpecValidators", "field_path", "spec_validators"]
 
 
 def field_path(path: Any) -> str:
@@ -43,15 +49,49 @@ def _inline(node: Any, components: Mapping[str, Any], seen: tuple[str, ...] = ()
     return {k: _inline(v, components, seen) for k, v in node.items()}
 
 
+class SchemaValidator:
+    """A compiled schema: ``is_valid`` (fast) and ``iter_errors`` (jsonschema's)."""
+
+    def __init__(self, schema: Mapping[str, Any], components: Mapping[str, Any]) -> None:
+        checker = jsonschema.Draft202012Validator.FORMAT_CHECKER
+        self.full = jsonschema.Draft202012Validator(
+            {**schema, "components": components}, format_checker=checker
+        )
+
+        def fallback(sub: Mapping[str, Any]) -> Check:
+            # a subschema compile_check leaves to jsonschema ($refs resolve in components)
+            base = {**sub, "components": components} if isinstance(sub, dict) else sub
+            return jsonschema.Draft202012Validator(base, format_checker=checker).is_valid
+
+        self.is_valid = compile_check(schema, format_checker=checker, fallback=fallback)
+
+    def first_error(self, instance: Any) -> jsonschema.ValidationError | None:
+        """None when ``instance`` is valid, else jsonschema's best match."""
+        if self.is_valid(instance):
+            return None
+        error: jsonschema.ValidationError | None = best_match(self.full.iter_errors(instance))
+        return error
+
+    def iter_errors(self, instance: Any) -> Iterator[jsonschema.ValidationError]:
+        if not self.is_valid(instance):
+            yield from self.full.iter_errors(instance)
+
+    def validate(self, instance: Any) -> None:
+        """Raise jsonschema's ``ValidationError`` (best match) when ``instance`` is invalid."""
+        error = self.first_error(instance)
+        if error is not None:
+            raise error
+
+
 class SpecValidators:
     """Per operation: a body validator, query parameter schemas and response validators."""
 
     def __init__(self, spec: Mapping[str, Any]) -> None:
         self._components = spec["components"]
-        self.bodies: dict[str, jsonschema.Draft202012Validator] = {}
+        self.bodies: dict[str, SchemaValidator] = {}
         self.params: dict[str, list[dict[str, Any]]] = {}
         self._param_validators: dict[tuple[str, str], jsonschema.Draft202012Validator] = {}
-        self.responses: dict[tuple[str, int], jsonschema.Draft202012Validator] = {}
+        self.responses: dict[tuple[str, int], SchemaValidator] = {}
         for item in spec["paths"].values():
             for op in item.values():
                 op_id = op["operationId"]
@@ -68,12 +108,9 @@ class SpecValidators:
                     if body:
                         self.responses[(op_id, int(code))] = self._compile(body["schema"])
 
-    def _compile(self, schema: Mapping[str, Any]) -> jsonschema.Draft202012Validator:
+    def _compile(self, schema: Mapping[str, Any]) -> SchemaValidator:
         # $refs inlined: resolving them per instance was a third of the validation time
-        full = {**_inline(schema, self._components), "components": self._components}
-        return jsonschema.Draft202012Validator(
-            full, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
-        )
+        return SchemaValidator(_inline(schema, self._components), self._components)
 
     def _resolve(self, node: Mapping[str, Any]) -> dict[str, Any]:
         while "$ref" in node:
@@ -83,15 +120,15 @@ class SpecValidators:
 
     def body(self, op_id: str, data: Any) -> None:
         """400 naming the first field that breaks the schema."""
-        validator = self.bodies[op_id]
-        error = best_match(validator.iter_errors(data))
+        error = self.bodies[op_id].first_error(data)
         if error is None:
             return
         where = field_path(error.absolute_path)
         if not where and error.validator in ("allOf", "anyOf", "not"):
             raise MockError(400, "url/assetId: provide exactly one source, url or assetId")
         if error.validator == "required" and isinstance(error.instance, dict):
-            missing = next((f for f in error.validator_value if f not in error.instance), None)
+            required: list[str] = error.validator_value  # type: ignore[assignment]
+            missing = next((f for f in required if f not in error.instance), None)
             where = f"{where}.{missing}" if where else str(missing)
             raise MockError(400, f"{where}: required")
         raise MockError(400, f"{where or 'body'}: {error.message}")
@@ -128,7 +165,7 @@ class SpecValidators:
         validator = self.responses.get((op_id, status))
         if validator is None:
             raise AssertionError(f"{op_id}: status {status} is not documented in the spec")
-        error = best_match(validator.iter_errors(data))
+        error = validator.first_error(data)
         if error is not None:
             where = field_path(error.absolute_path) or "body"
             raise AssertionError(f"{op_id} {status} breaks the spec at {where}: {error.message}")

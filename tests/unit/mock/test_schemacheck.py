@@ -1,0 +1,178 @@
+"""The compiled schema check says what jsonschema says: on random schemas built from the
+keywords it implements (and some it leaves to jsonschema), on random instances, and on
+the spec's own bodies and responses, valid and broken."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import jsonschema
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mock_server.schemacheck import compile_check
+from mock_server.validation import spec_validators
+
+FC = jsonschema.Draft202012Validator.FORMAT_CHECKER
+KEYS = ["a", "b", "c"]
+
+
+def fast(schema: Any) -> Any:
+    return compile_check(
+        schema,
+        format_checker=FC,
+        fallback=lambda s: jsonschema.Draft202012Validator(s, format_checker=FC).is_valid,
+    )
+
+
+def slow(schema: Any) -> Any:
+    return jsonschema.Draft202012Validator(schema, format_checker=FC).is_valid
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-3, 3)
+    | st.sampled_from([0.0, 1.0, 1.5, -2.0])
+    | st.sampled_from(["", "a", "ab", "x1", "2026-01-01T00:00:00Z", "not a date", "https://a.b/c"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(KEYS), inner),
+    max_leaves=8,
+)
+
+TYPES = ["string", "object", "array", "boolean", "null", "number", "integer"]
+leaf_schemas = st.fixed_dictionaries(
+    {},
+    optional={
+        "type": st.sampled_from(TYPES) | st.lists(st.sampled_from(TYPES), min_size=1, unique=True),
+        "enum": st.lists(st.sampled_from(["", "a", "ab"]), min_size=1),
+        "minLength": st.integers(0, 2),
+        "maxLength": st.integers(0, 2),
+        "pattern": st.sampled_from(["^a", "b$", "[0-9]"]),
+        "format": st.sampled_from(["date-time", "uri", "binary", "email"]),
+        "minimum": st.integers(-2, 2),
+        "maximum": st.integers(-2, 2) | st.just(1.5),
+        "exclusiveMinimum": st.integers(-2, 2),
+        "exclusiveMaximum": st.integers(-2, 2),
+        "minItems": st.integers(0, 2),
+        "maxItems": st.integers(0, 2),
+        "uniqueItems": st.booleans(),  # not compiled: left to jsonschema
+        "const": st.sampled_from([1, True, "a"]),  # not compiled either
+        "description": st.just("annotation"),
+        "x-source": st.just("ignored"),
+    },
+)
+
+
+def _composite(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.fixed_dictionaries(
+        {},
+        optional={
+            "type": st.sampled_from(TYPES),
+            "properties": st.dictionaries(st.sampled_from(KEYS), inner, max_size=2),
+            "required": st.lists(st.sampled_from(KEYS), unique=True, max_size=2),
+            "additionalProperties": st.booleans() | inner,
+            "items": inner,
+            "allOf": st.lists(inner, min_size=1, max_size=2),
+            "anyOf": st.lists(inner, min_size=1, max_size=2),
+            "oneOf": st.lists(inner, min_size=1, max_size=2),
+            "not": inner,
+        },
+    )
+
+
+schemas = st.recursive(leaf_schemas | st.booleans(), _composite, max_leaves=6)
+
+
+@settings(max_examples=500, deadline=None)
+@given(schema=schemas, instance=json_values)
+def test_random_schemas_and_instances_agree_with_jsonschema(schema: Any, instance: Any) -> None:
+    assert fast(schema)(instance) == slow(schema)(instance)
+
+
+def test_bool_is_not_an_integer_and_a_whole_float_is() -> None:
+    check = fast({"type": "integer"})
+    assert [check(v) for v in (1, 1.0, 1.5, True, "1")] == [True, True, False, False, False]
+
+
+def test_one_of_means_exactly_one_any_of_at_least_one_not_none() -> None:
+    two = [{"type": "integer"}, {"type": "number"}]
+    assert [fast({"oneOf": two})(v) for v in (1, 1.5, "a")] == [False, True, False]
+    assert [fast({"anyOf": two})(v) for v in (1, 1.5, "a")] == [True, True, False]
+    assert [fast({"not": {"anyOf": two}})(v) for v in (1, 1.5, "a")] == [False, False, True]
+
+
+def test_a_keyword_it_does_not_implement_is_left_to_jsonschema() -> None:
+    check = fast({"type": "array", "uniqueItems": True})
+    assert check([1, 2]) and not check([1, 1])
+    assert not fast({"$ref": "#/$defs/x", "$defs": {"x": {"type": "string"}}})(1)
+
+
+# -- the spec's own schemas -------------------------------------------------------------
+
+TASK = {
+    "id": "t1",
+    "createdAt": "2026-01-01T00:00:00.000Z",
+    "clientId": "c1",
+    "targets": [
+        {
+            "id": "x1",
+            "model": "vocals",
+            "status": "completed",
+            "formats": ["wav"],
+            "output": [
+                {
+                    "name": "vocals",
+                    "format": "wav",
+                    "type": "audio/wav",
+                    "link": "https://audioshake.mock/files/o?e=1",
+                }
+            ],
+        }
+    ],
+}
+
+
+def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [prefix]
+    if isinstance(node, dict):
+        for k, v in node.items():
+            out += _paths(v, (*prefix, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            out += _paths(v, (*prefix, i))
+    return out
+
+
+def _replace(doc: Any, path: tuple[Any, ...], value: Any) -> Any:
+    if not path:
+        return value
+    out = copy.deepcopy(doc)
+    node = out
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = value
+    return out
+
+
+@settings(max_examples=400, deadline=None)
+@given(data=st.data())
+def test_a_task_with_one_part_replaced_is_judged_as_jsonschema_judges_it(data: Any) -> None:
+    validator = spec_validators().responses[("getTask", 200)]
+    assert validator.is_valid(TASK)
+    path = data.draw(st.sampled_from(_paths(TASK)))
+    broken = _replace(TASK, path, data.draw(json_values))
+    assert validator.is_valid(broken) == validator.full.is_valid(broken)
+
+
+def test_every_spec_schema_agrees_on_random_instances() -> None:
+    validators = spec_validators()
+    every = [*validators.bodies.values(), *validators.responses.values()]
+
+    @settings(max_examples=300, deadline=None)
+    @given(instance=json_values, which=st.sampled_from(range(len(every))))
+    def agree(instance: Any, which: int) -> None:
+        v = every[which]
+        assert v.is_valid(instance) == v.full.is_valid(instance)
+
+    agree()
