@@ -7,6 +7,8 @@
 H rate limit   500 req/s offered against a limit of 60              bench/ratelimit_accuracy.py
 H faults       separate() under injected HTTP faults                bench/faults.py
 H bad input    tests/hardening (pytest)
+S startup      the wheel in fresh venvs: footprint, import, --help,   bench/startup.py
+               pytest plugin, fixture, in-process GET
 
     .venv/bin/python -m bench.run [--quick] [--only throughput,faults,...]
 """
@@ -23,7 +25,15 @@ import time
 import traceback
 from collections.abc import Callable
 
-from . import cost_growth, faults, lifecycle, ratelimit_accuracy, throughput, upload_memory
+from . import (
+    cost_growth,
+    faults,
+    lifecycle,
+    ratelimit_accuracy,
+    startup,
+    throughput,
+    upload_memory,
+)
 from .common import ROOT, Report, log
 
 
@@ -96,6 +106,7 @@ def main() -> int:
         "faults": lambda r: faults.run(r, runs=6 if q else 20),
         "badinput": bad_input,
         "batch": lambda r: batch(r, files=200 if q else 1000),
+        "startup": lambda r: startup.run(r, quick=q),
     }
     chosen = [s for s in a.only.split(",") if s] or list(sections)
     unknown = set(chosen) - set(sections)
