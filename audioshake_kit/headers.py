@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import email.utils
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
@@ -21,6 +20,8 @@ def parse_retry_after(headers: Mapping[str, str], *, now: datetime | None = None
         return max(0.0, float(raw))
     except ValueError:
         pass
+    import email.utils  # only for the rare HTTP-date form (it loads socket and calendar)
+
     try:
         when = email.utils.parsedate_to_datetime(raw)
     except (TypeError, ValueError):

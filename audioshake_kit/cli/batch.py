@@ -2,10 +2,9 @@
 
 Registered by ``main.py``; the client factory and exit codes come from ``context``, the
 live progress and the tables from ``batch_view`` (loaded when the command runs, so that
-``audioshake --help`` imports no renderer).
+``audioshake --help`` imports no renderer). No ``from __future__ import annotations``:
+typer would ``eval`` each string annotation to build the help.
 """
-
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated

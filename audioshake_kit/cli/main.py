@@ -4,9 +4,9 @@ stderr (``AUDIOSHAKE_DEBUG=1`` shows the traceback).
 
 Only typer is imported to build the commands: the client, the generated models, the media
 probe and the rich renderer load inside the command that runs, so ``--help`` is quick.
+(No ``from __future__ import annotations`` here: typer would ``eval`` every string
+annotation of every command to build the help.)
 """
-
-from __future__ import annotations
 
 import functools
 import os
@@ -153,14 +153,14 @@ def guarded(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _exit_for(result: TaskResult) -> None:
+def _exit_for(result: "TaskResult") -> None:
     if result.failed:
         raise typer.Exit(ExitCode.TARGET_FAILED)
 
 
 def _specs(
-    client: AudioShake, targets: list[str], language: str | None, transcript: str | None
-) -> list[TargetSpec]:
+    client: "AudioShake", targets: list[str], language: str | None, transcript: str | None
+) -> "list[TargetSpec]":
     from ..targets import apply_options, parse_target
 
     if not targets:
