@@ -2,15 +2,18 @@
 
 Public routes come from ``routes.PUBLIC_ROUTES`` and run through ``endpoint.public``;
 downloads through signed links live under ``/files/``; test controls under ``/_mock/``
-(unless ``admin=False``). Under a real clock a background ticker applies due state
-changes and sends webhooks from a worker thread; under a manual clock nothing moves
-until the clock does.
+(unless ``admin=False``). The route table is built once per process: each endpoint
+serves the state of the app it is called in (``app.state.mock``, ``app.state.admin``),
+so building an app per test costs little. Under a real clock a background ticker
+applies due state changes and sends webhooks from a worker thread; under a manual clock
+nothing moves until the clock does.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import threading
 from collections.abc import AsyncIterator
 from typing import Any
@@ -44,12 +47,8 @@ TICK_INTERVAL_S = 0.05
 
 
 def build_app(state: MockState | None = None, *, config: MockConfig | None = None) -> Starlette:
+    """The mock serving ``state`` (a new one from ``config`` when not given)."""
     state = state or MockState(config)
-    routes = [_route(state, path, ops) for path, ops in PUBLIC_ROUTES]
-    routes.append(Route("/files/{rest:path}", plain(state, download), methods=["GET", "HEAD"]))
-    routes.append(Route("/openapi.yaml", _spec, methods=["GET"]))
-    if state.config.admin:
-        routes += admin_routes(MockAdmin(state))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -65,7 +64,7 @@ def build_app(state: MockState | None = None, *, config: MockConfig | None = Non
                     await ticker
 
     app = Starlette(
-        routes=routes,
+        routes=_routes(state.config.admin),
         middleware=[
             Middleware(
                 RequestIdMiddleware,
@@ -88,7 +87,17 @@ def build_app(state: MockState | None = None, *, config: MockConfig | None = Non
         lifespan=lifespan,
     )
     app.state.mock = state
+    app.state.admin = MockAdmin(state)
     return app
+
+
+@functools.cache
+def _routes(admin: bool) -> tuple[Route, ...]:
+    """The route table, built once per process (with or without ``/_mock/``)."""
+    routes = [_route(path, ops) for path, ops in PUBLIC_ROUTES]
+    routes.append(Route("/files/{rest:path}", plain(download), methods=["GET", "HEAD"]))
+    routes.append(Route("/openapi.yaml", _spec, methods=["GET"]))
+    return (*routes, *admin_routes()) if admin else tuple(routes)
 
 
 class RequestIdMiddleware:
@@ -128,8 +137,8 @@ class RequestIdMiddleware:
         await (self.cors if browser else self.app)(scope, receive, stamped)
 
 
-def _route(state: MockState, path: str, ops: Operations) -> Route:
-    handlers = {method: public(state, op_id, fn) for method, (op_id, fn) in ops.items()}
+def _route(path: str, ops: Operations) -> Route:
+    handlers = {method: public(op_id, fn) for method, (op_id, fn) in ops.items()}
 
     async def dispatch(request: Request) -> Response:
         # Starlette adds HEAD to every GET route (and to Allow): answer it as GET.

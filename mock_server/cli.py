@@ -87,6 +87,7 @@ def serve(
     bound = sock.getsockname()[1]
     config.public_base_url = f"http://{host}:{bound}"
     state = MockState(config)
+    state.data_dir.mkdir(parents=True, exist_ok=True)  # printed below: it exists from now
     if loaded is not None:
         from .admin import MockAdmin
 

@@ -63,10 +63,12 @@ class DroppedResponse(Response):
         raise ConnectionDropped("mock: connection dropped (HTTP fault)")
 
 
-def public(
-    state: MockState, op_id: str, handler: Handler
-) -> Callable[[Request], Awaitable[Response]]:
+def public(op_id: str, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    """The endpoint of one operation. It serves the ``MockState`` of the app it is called
+    in (``app.state.mock``), so one route table serves every app of the process."""
+
     async def endpoint(request: Request) -> Response:
+        state: MockState = request.app.state.mock
         rid = state.journal.next_request_id()
         key = request.headers.get("x-api-key")
         method: str = request.scope["method"]
@@ -165,12 +167,13 @@ def _finish(
 
 
 def plain(
-    state: MockState, handler: Callable[[Store, Request], Awaitable[Response]]
+    handler: Callable[[Store, Request], Awaitable[Response]],
 ) -> Callable[[Request], Awaitable[Response]]:
     """A route outside the API (downloads through signed links): no key, not rate
     limited, not journaled; a request id and the error body all the same."""
 
     async def endpoint(request: Request) -> Response:
+        state: MockState = request.app.state.mock
         rid = state.journal.next_request_id()
         try:
             response = await handler(state.store, request)

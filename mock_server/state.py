@@ -1,10 +1,14 @@
 """``MockState``: one mock service. It builds the parts from a ``MockConfig`` (the
 store, the journal, the courier; a clock and a data dir that outlive a reset) and
 drives time: moving the clock applies what falls due, then sends due webhooks. Two
-apps never share one; nothing here is global."""
+apps never share one; nothing here is global but the parent of the temporary data
+dirs (one per process, removed at exit)."""
 
 from __future__ import annotations
 
+import atexit
+import itertools
+import os
 import random
 import shutil
 import tempfile
@@ -28,6 +32,27 @@ from .validation import SpecValidators, spec_validators
 
 __all__ = ["MockConfig", "MockState"]  # MockConfig lives in config; kept here for imports
 
+_SCRATCH_LOCK = threading.Lock()
+_scratch: tuple[Path, int] | None = None  # the folder, and the process that made it
+_scratch_ids = itertools.count(1)
+
+
+def scratch_dir() -> Path:
+    """A fresh path for a temporary data dir, not created yet: the mock makes the
+    folders it writes to (``mkdir(parents=True)``), so a mock that writes no file costs
+    no file system work. They live under one folder per process, removed at exit."""
+    global _scratch
+    with _SCRATCH_LOCK:
+        if _scratch is None or _scratch[1] != os.getpid():  # (a forked child: its own)
+            _scratch = Path(tempfile.mkdtemp(prefix="audioshake-mock-")), os.getpid()
+            atexit.register(_remove_scratch, *_scratch)
+        return _scratch[0] / str(next(_scratch_ids))
+
+
+def _remove_scratch(root: Path, pid: int) -> None:
+    if os.getpid() == pid:
+        shutil.rmtree(root, ignore_errors=True)
+
 
 class MockState:
     def __init__(self, config: MockConfig | None = None, *, catalog: Catalog | None = None) -> None:
@@ -35,7 +60,7 @@ class MockState:
         self.catalog = catalog or get_catalog()
         self.validators: SpecValidators = spec_validators()
         self._own_data_dir = self.config.data_dir is None
-        self.data_dir = self.config.data_dir or Path(tempfile.mkdtemp(prefix="audioshake-mock-"))
+        self.data_dir = self.config.data_dir or scratch_dir()
         self.clock: Clock = (
             ManualClock(self.config.start)
             if self.config.clock == "manual" and self.config.start

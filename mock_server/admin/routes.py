@@ -1,5 +1,6 @@
 """``/_mock/`` routes: each parses its request and calls one ``MockAdmin`` method (see
-openapi/mock-admin.yaml). Those that may send webhooks or touch files (clock, reset,
+openapi/mock-admin.yaml) of the app it is called in (``app.state.admin``), so the routes
+are built once per process. Those that may send webhooks or touch files (clock, reset,
 media) run in a worker thread: nothing blocking runs on the event loop."""
 
 from __future__ import annotations
@@ -33,11 +34,15 @@ async def _run(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs))
 
 
-def admin_routes(admin: MockAdmin) -> list[Route]:
-    def wrap(fn: Callable[[Request], Awaitable[Any]]) -> Endpoint:
+@functools.cache
+def admin_routes() -> tuple[Route, ...]:
+    """The ``/_mock/`` routes (one tuple per process; each serves its app's admin)."""
+
+    def wrap(fn: Callable[[MockAdmin, Request], Awaitable[Any]]) -> Endpoint:
         async def endpoint(request: Request) -> Response:
+            admin: MockAdmin = request.app.state.admin
             try:
-                result = await fn(request)
+                result = await fn(admin, request)
             except AdminError as exc:
                 return JSONResponse(error_body(400, str(exc)), 400)
             except MockError as exc:  # e.g. a refund of a task that does not exist
@@ -61,7 +66,7 @@ def admin_routes(admin: MockAdmin) -> list[Route]:
             raise AdminError("body: a JSON object is required")
         return data
 
-    async def clock(request: Request) -> Any:
+    async def clock(admin: MockAdmin, request: Request) -> Any:
         if request.method == "GET":
             return admin.clock()
         data = await body(request)
@@ -71,14 +76,14 @@ def admin_routes(admin: MockAdmin) -> list[Route]:
             return await _run(admin.set_time, data["set"])
         raise AdminError('body: give {"advance": seconds} or {"set": "<ISO time>"}')
 
-    async def reset(request: Request) -> Any:
+    async def reset(admin: MockAdmin, request: Request) -> Any:
         await _run(admin.reset, (await body(request)).get("seed"))
 
-    async def rate_limit(request: Request) -> Any:
+    async def rate_limit(admin: MockAdmin, request: Request) -> Any:
         limit = (await body(request)).get("limit")
         return admin.set_rate_limit(None if limit in (None, "off") else int(limit))
 
-    async def faults(request: Request) -> Any:
+    async def faults(admin: MockAdmin, request: Request) -> Any:
         if request.method == "DELETE":
             admin.clear_faults()
             return None
@@ -86,7 +91,7 @@ def admin_routes(admin: MockAdmin) -> list[Route]:
             **_kwargs(await body(request), ("model", "probability", "code", "message", "key"))
         )
 
-    async def http_faults(request: Request) -> Any:
+    async def http_faults(admin: MockAdmin, request: Request) -> Any:
         if request.method == "DELETE":
             admin.clear_http_faults()
             return None
@@ -110,7 +115,7 @@ def admin_routes(admin: MockAdmin) -> list[Route]:
             )
         )
 
-    async def keys(request: Request) -> Any:
+    async def keys(admin: MockAdmin, request: Request) -> Any:
         key = request.path_params["key"]
         if request.method == "GET":
             return admin.key_info(key)
@@ -123,17 +128,17 @@ def admin_routes(admin: MockAdmin) -> list[Route]:
             unlimited=credits == "unlimited",
         )
 
-    async def webhook(request: Request) -> Any:
+    async def webhook(admin: MockAdmin, request: Request) -> Any:
         key = request.headers.get("x-api-key")
         if not key:
             raise AdminError("x-api-key: the webhook is set for the key in this header")
         data = await body(request)
         return admin.set_webhook(key, data.get("url"), data.get("secret"))
 
-    async def deliveries(request: Request) -> Any:
+    async def deliveries(admin: MockAdmin, request: Request) -> Any:
         return admin.deliveries(request.headers.get("x-api-key"))
 
-    async def media(request: Request) -> Any:
+    async def media(admin: MockAdmin, request: Request) -> Any:
         if request.headers.get("content-type", "").startswith("multipart/form-data"):
             form = await request.form()
             upload = form.get("file")
@@ -148,14 +153,14 @@ def admin_routes(admin: MockAdmin) -> list[Route]:
             duration_seconds=data.get("durationSeconds"),
         )
 
-    async def requests(request: Request) -> Any:
+    async def requests(admin: MockAdmin, request: Request) -> Any:
         since = request.query_params.get("since", "0")
         return admin.requests(int(since) if since.isdigit() else 0)
 
-    async def ledger(request: Request) -> Any:
+    async def ledger(admin: MockAdmin, request: Request) -> Any:
         return admin.ledger(request.query_params.get("key"))
 
-    async def refunds(request: Request) -> Any:
+    async def refunds(admin: MockAdmin, request: Request) -> Any:
         data = await body(request)
         task_id, target_id = data.get("taskId"), data.get("targetId")
         if not isinstance(task_id, str) or not task_id:
@@ -164,10 +169,10 @@ def admin_routes(admin: MockAdmin) -> list[Route]:
             raise AdminError("targetId: must be a string when given")
         return await _run(admin.refund, task_id, target_id)
 
-    async def spec(request: Request) -> Any:
+    async def spec(admin: MockAdmin, request: Request) -> Any:
         return PlainTextResponse(data_text("mock-admin.yaml"), media_type="application/yaml")
 
-    return [
+    return (
         Route("/_mock/clock", wrap(clock), methods=["GET", "POST"]),
         Route("/_mock/reset", wrap(reset), methods=["POST"]),
         Route("/_mock/rate-limit", wrap(rate_limit), methods=["PUT"]),
@@ -181,7 +186,7 @@ def admin_routes(admin: MockAdmin) -> list[Route]:
         Route("/_mock/ledger", wrap(ledger), methods=["GET"]),
         Route("/_mock/refunds", wrap(refunds), methods=["POST"]),
         Route("/_mock/openapi.yaml", wrap(spec), methods=["GET"]),
-    ]
+    )
 
 
 def _number(value: Any, field: str) -> float:
