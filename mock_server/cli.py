@@ -1,4 +1,10 @@
-"""``audioshake-mock serve``: the mock on uvicorn."""
+"""``audioshake-mock``: ``serve`` (the mock on uvicorn), ``scenarios`` (the bundled ones),
+``--version``. Also ``python -m mock_server``.
+
+Only ``serve`` needs the ``[mock]`` extra, and imports it when it runs: ``--help``,
+``--version`` and ``scenarios`` work on the base install, and ``serve`` without the extra
+says which module is missing and how to install it.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +13,43 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import uvicorn
 
-from .config import MockConfig
-from .scenario import ScenarioError, apply_scenario, load_scenario
-from .state import MockState
+from .extra import MissingExtraError, needs_mock_extra
+from .scenario import ScenarioError, bundled_scenarios, describe
 
-app = typer.Typer(add_completion=False, help="A stateful offline mock of the AudioShake API.")
+app = typer.Typer(add_completion=True, help="A stateful offline mock of the AudioShake API.")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"audioshake-mock {version('audioshake-kit')}")
+        except PackageNotFoundError:
+            typer.echo("audioshake-mock (audioshake-kit is not installed as a package)")
+        raise typer.Exit()
 
 
 @app.callback()
-def main() -> None:
+def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
     """A stateful offline mock of the AudioShake Tasks API."""
+
+
+@app.command()
+def scenarios() -> None:
+    """List the bundled scenarios, each usable by name (serve --scenario NAME)."""
+    bundled = bundled_scenarios()
+    width = max((len(name) for name in bundled), default=0)
+    for name, path in bundled.items():
+        typer.echo(f"{name:<{width}}  {describe(path)}".rstrip())
 
 
 @app.command()
@@ -40,14 +71,29 @@ def serve(
     data_dir: Annotated[
         Path | None, typer.Option(help="Where files go (default: temp dir).")
     ] = None,
-    scenario: Annotated[Path | None, typer.Option(help="YAML scenario to load.")] = None,
+    scenario: Annotated[
+        str | None,
+        typer.Option(
+            help="A bundled scenario's name (see 'audioshake-mock scenarios') or a YAML file."
+        ),
+    ] = None,
     no_admin: Annotated[bool, typer.Option("--no-admin", help="Turn off /_mock/ routes.")] = False,
     cors_origin: Annotated[
         list[str] | None, typer.Option("--cors-origin", help="Allowed CORS origins (default *).")
     ] = None,
 ) -> None:
     """Serve the mock over HTTP until Ctrl-C or SIGTERM."""
-    from .app import build_app
+    try:
+        with needs_mock_extra("audioshake-mock serve"):
+            import uvicorn
+
+            from .app import build_app
+            from .config import MockConfig
+            from .scenario import apply_scenario, load_scenario
+            from .state import MockState
+    except MissingExtraError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
 
     if clock not in ("real", "manual"):
         raise typer.BadParameter("must be real or manual", param_hint="--clock")

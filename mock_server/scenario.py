@@ -1,9 +1,14 @@
 """Scenario files: a mock's set-up (keys, credits, access, faults, media, webhook, clock,
 seed, rate limit) as YAML, validated against ``openapi/scenario.schema.json``. A bad
-file is refused with an error that names the line."""
+file is refused with an error that names the line.
+
+A scenario is named by a path, or by the name of one bundled with the package
+(``offline-dev`` is ``mock_server/scenarios/offline-dev.yaml`` wherever the package is
+installed): ``resolve_scenario`` tells which, ``bundled_scenarios`` lists them."""
 
 from __future__ import annotations
 
+import importlib.resources
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +25,15 @@ from .config import MockConfig
 if TYPE_CHECKING:
     from .admin import MockAdmin
 
-__all__ = ["Scenario", "ScenarioError", "apply_scenario", "load_scenario"]
+__all__ = [
+    "Scenario",
+    "ScenarioError",
+    "apply_scenario",
+    "bundled_scenarios",
+    "describe",
+    "load_scenario",
+    "resolve_scenario",
+]
 
 
 class ScenarioError(ValueError):
@@ -48,7 +61,45 @@ class Scenario:
             config.rate_limit = None if limit == "off" else int(limit)
 
 
-def load_scenario(path: Path) -> Scenario:
+def bundled_scenarios() -> dict[str, Path]:
+    """The scenarios shipped in the package, by name (the file name without ``.yaml``)."""
+    folder = Path(str(importlib.resources.files(__package__ or "mock_server") / "scenarios"))
+    return {p.stem: p for p in sorted(folder.glob("*.yaml"))}
+
+
+def describe(path: Path) -> str:
+    """The first line of a scenario's ``description`` ("" when it has none)."""
+    try:
+        data = yaml.safe_load(path.read_text("utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return ""
+    text = data.get("description") if isinstance(data, dict) else None
+    return str(text).strip().splitlines()[0] if text else ""
+
+
+def resolve_scenario(scenario: str | Path) -> Path:
+    """The file of ``scenario``: a ``Path``, an existing file, or anything that looks like
+    a path (a separator, a ``.yaml``/``.yml`` suffix) is taken as a path; any other
+    string is the name of a bundled scenario (``ScenarioError`` listing them if none)."""
+    if isinstance(scenario, Path):
+        return scenario
+    path = Path(scenario)
+    looks_like_path = "/" in scenario or "\\" in scenario or path.suffix in (".yaml", ".yml")
+    if looks_like_path or path.is_file():
+        return path
+    bundled = bundled_scenarios()
+    if scenario in bundled:
+        return bundled[scenario]
+    names = ", ".join(bundled) or "none"
+    raise ScenarioError(
+        f"{scenario}: no such scenario file, and no bundled scenario of that name "
+        f"(bundled: {names})"
+    )
+
+
+def load_scenario(scenario: str | Path) -> Scenario:
+    """Read and check a scenario (a path, or a bundled scenario's name)."""
+    path = resolve_scenario(scenario)
     try:
         text = path.read_text("utf-8")
     except OSError as exc:

@@ -50,11 +50,29 @@ class _OwnLoop:
         self.loop = asyncio.new_event_loop()
 
     def close(self) -> None:
-        if not self.loop.is_running() and not self.loop.is_closed():
-            self.loop.close()
+        """Let what is still scheduled finish (async generators a request left open are
+        closed by tasks the loop runs later), then close the loop, as ``asyncio.run``
+        ends."""
+        loop = self.loop
+        if loop.is_running() or loop.is_closed():
+            return
+        try:
+            loop.run_until_complete(_settle())
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            loop.close()
 
     def __del__(self) -> None:
         self.close()
+
+
+async def _settle() -> None:
+    for _ in range(3):  # scheduled callbacks run, the tasks they make take their steps
+        await asyncio.sleep(0)
+    pending = asyncio.all_tasks() - {asyncio.current_task()}
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
 
 
 _LOCAL = threading.local()

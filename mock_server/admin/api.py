@@ -27,21 +27,30 @@ class AdminError(ValueError):
 
 
 class MockAdmin:
+    """Every test control of one mock, as Python methods (the ``/_mock/`` routes call
+    these). Bad input raises ``AdminError`` (400 over HTTP). Get one from a fixture
+    (``audioshake_mock.admin``) or build it over a ``MockState``."""
+
     def __init__(self, state: MockState) -> None:
         self.state = state
 
     # -- clock -------------------------------------------------------------------------
 
     def clock(self) -> dict[str, Any]:
+        """``{"now": ISO time, "mode": "manual" | "real"}``."""
         return {"now": format_time(self.state.now()), "mode": self.state.clock.mode}
 
     def advance(self, seconds: float) -> dict[str, Any]:
+        """Move mock time forward by ``seconds`` (>= 0): targets end, links and assets
+        expire, due webhooks are sent from this thread. Returns ``clock()``."""
         if seconds < 0:
             raise AdminError("advance: must be >= 0 seconds")
         self.state.advance(seconds)
         return self.clock()
 
     def set_time(self, when: str | float) -> dict[str, Any]:
+        """Move mock time to ``when`` (ISO-8601 or unix seconds; never backwards), with
+        what falls due on the way, as ``advance``. Returns ``clock()``."""
         ts = parse_time(when) if isinstance(when, str) else float(when)
         if ts < self.state.now():
             raise AdminError("set: the clock cannot go backwards")
@@ -51,10 +60,13 @@ class MockAdmin:
     # -- whole state -------------------------------------------------------------------
 
     def reset(self, seed: int | None = None) -> None:
+        """Forget everything (keys, tasks, assets, files, faults, journal, ledger) and
+        reseed (``seed``, else the configured one); the clock and config stay."""
         self.state.reset(seed)
 
     def set_rate_limit(self, limit: int | None) -> dict[str, Any]:
-        """Per key and rolling second (None: off); kept across resets."""
+        """Set the rate limit: requests per key in any rolling second (None: off); kept
+        across resets. Returns ``{"limit": limit}``."""
         self.state.config.rate_limit = limit
         self.state.store.set_rate_limit(limit)
         return {"limit": limit}
@@ -69,6 +81,9 @@ class MockAdmin:
         message: str = DEFAULT_MESSAGE,
         key: str | None = None,
     ) -> dict[str, Any]:
+        """Make targets of ``model`` (``"*"``: any) fail with ``probability``, error
+        ``code`` and ``message``, for every key or only ``key``. 4xxx codes fail before
+        processing (free), 5xxx mid-processing (charged). Returns the rule."""
         if model != "*" and model not in self.state.catalog:
             raise AdminError(f"model: unknown model {model!r}")
         try:
@@ -79,6 +94,7 @@ class MockAdmin:
             raise AdminError(str(exc)) from None
 
     def clear_faults(self) -> None:
+        """Remove every target fault rule."""
         self.state.store.clear_target_faults()
 
     def add_http_fault(
@@ -93,6 +109,11 @@ class MockAdmin:
         probability: float = 1.0,
         key: str | None = None,
     ) -> dict[str, Any]:
+        """Break public requests matching ``method`` and ``path`` (``"*"`` wildcards):
+        answer ``status``, wait ``latency_ms``, or ``drop`` the connection, ``when``
+        ``"before"`` the handler runs or ``"after"`` (the request took effect), for the
+        next ``times`` requests (None: always) with ``probability``, for every key or
+        only ``key``. Returns the rule."""
         try:
             return self.state.store.add_http_fault(
                 method=method.upper(),
@@ -109,6 +130,7 @@ class MockAdmin:
             raise AdminError(str(exc)) from None
 
     def clear_http_faults(self) -> None:
+        """Remove every HTTP fault rule."""
         self.state.store.clear_http_faults()
 
     # -- keys, credits, access, webhooks ------------------------------------------------
@@ -130,16 +152,20 @@ class MockAdmin:
         return self.state.store.put_key(key, credits, enabled_models, unlimited=unlimited)
 
     def key_info(self, key: str) -> dict[str, Any]:
+        """A key's tenant: its credits (None: unlimited), enabled gated models, webhook."""
         info = self.state.store.key_info(key)
         if info is None:
             raise AdminError(f"key: unknown key {key!r}")
         return info
 
     def set_webhook(self, key: str, url: str | None, secret: str | None = None) -> dict[str, Any]:
+        """Where the webhooks of ``key``'s tasks go (None: nowhere); with ``secret``,
+        each is signed (``X-AudioShake-Signature``)."""
         self.state.store.set_webhook(key, url, secret)
         return {"url": url, "secret": secret}
 
     def deliveries(self, key: str | None = None) -> list[dict[str, Any]]:
+        """The webhook delivery log (each attempt and its outcome), of one key or all."""
         return self.state.store.deliveries(key)
 
     # -- media registry ----------------------------------------------------------------
@@ -196,6 +222,8 @@ class MockAdmin:
     # -- observation ---------------------------------------------------------------------
 
     def requests(self, since: int = 0) -> list[dict[str, Any]]:
+        """The journal of public requests after sequence number ``since`` (method, path,
+        query, operationId, status, key, requestId, time; bounded)."""
         return self.state.journal.since(since)
 
     def ledger(self, key: str | None = None) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ import gc
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import anyio.from_thread
 import httpx
@@ -143,3 +144,28 @@ def test_threads_each_use_their_own_loop_and_it_closes_when_the_thread_ends() ->
     assert len({id(loop) for loop in loops.values()}) == len(loops) >= 2
     gc.collect()
     assert all(loop.is_closed() for loop in loops.values())
+
+
+def test_an_async_generator_a_request_left_open_is_closed_when_its_thread_ends() -> None:
+    closed: list[bool] = []
+
+    async def numbers() -> Any:
+        try:
+            yield 1
+            yield 2
+        finally:
+            closed.append(True)
+
+    async def partial(request: Request) -> Response:
+        async for _ in numbers():
+            break  # left open: the loop is asked to close it later
+        return PlainTextResponse("ok")
+
+    app = Starlette(routes=[Route("/", partial)])
+    with httpx.Client(transport=ASGIPortalTransport(app), base_url="http://mock") as client:
+        thread = threading.Thread(target=lambda: client.get("/"))
+        thread.start()
+        thread.join(timeout=30)
+    assert not thread.is_alive()
+    gc.collect()
+    assert closed == [True]
