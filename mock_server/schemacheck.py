@@ -19,6 +19,7 @@ ignored, as jsonschema ignores them.
 
 from __future__ import annotations
 
+import functools
 import operator
 import re
 from collections.abc import Callable, Mapping
@@ -82,6 +83,16 @@ _TYPES: dict[str, Check] = {
 }
 
 
+# Types a plain isinstance decides (bool is no int here: "integer"/"number" are not in it).
+_PLAIN: dict[str, type] = {
+    "string": str,
+    "object": dict,
+    "array": list,
+    "boolean": bool,
+    "null": type(None),
+}
+
+
 def _always(x: Any) -> bool:
     return True
 
@@ -102,6 +113,7 @@ class _Compiler:
     def __init__(self, format_checker: FormatChecker | None, fallback: Fallback) -> None:
         self.formats = format_checker
         self.fallback = fallback
+        self.conforms = _conforms(format_checker) if format_checker is not None else None
 
     def node(self, schema: Any) -> Check:
         if schema is True:
@@ -143,9 +155,13 @@ class _Compiler:
         if "type" not in schema:
             return None
         t = schema["type"]
-        checks = [_TYPES[t]] if isinstance(t, str) else [_TYPES[n] for n in t]
-        if len(checks) == 1:
-            return checks[0]
+        names = [t] if isinstance(t, str) else list(t)
+        if len(names) == 1:
+            return _TYPES[names[0]]
+        if all(n in _PLAIN for n in names):  # one isinstance: ["string", "null"] …
+            plain = tuple(_PLAIN[n] for n in names)
+            return lambda x: isinstance(x, plain)
+        checks = [_TYPES[n] for n in names]
         return lambda x: any(c(x) for c in checks)
 
     def _enum(self, schema: Mapping[str, Any]) -> Check | None:
@@ -159,14 +175,14 @@ class _Compiler:
         high = schema.get("maxLength")
         pattern = re.compile(schema["pattern"]) if "pattern" in schema else None
         fmt = schema.get("format")
-        formats = self.formats
-        if formats is None or fmt not in formats.checkers:
+        if self.formats is None or fmt not in self.formats.checkers:
             fmt = None  # jsonschema: no checker, no assertion
         if low is None and high is None and pattern is None and fmt is None:
             return None
+        conforms = self.conforms
 
         def check(x: Any) -> bool:
-            if fmt is not None and not formats.conforms(x, fmt):  # type: ignore[union-attr]
+            if fmt is not None and conforms is not None and not conforms(x, fmt):
                 return False  # (a format checker decides which types it applies to)
             if not isinstance(x, str):
                 return True
@@ -258,6 +274,21 @@ class _Compiler:
             negated = self.node(schema["not"])
             out.append(lambda x: not negated(x))
         return out
+
+
+def _conforms(formats: FormatChecker) -> Callable[[Any, Any], bool]:
+    """``formats.conforms``, remembered for strings (timestamps repeat on every read of
+    a record; a checker's answer for a string never changes). One cache per compiled
+    schema."""
+
+    @functools.lru_cache(maxsize=4096)
+    def remembered(x: str, fmt: str) -> bool:
+        return formats.conforms(x, fmt)
+
+    def conforms(x: Any, fmt: Any) -> bool:
+        return remembered(x, fmt) if type(x) is str else formats.conforms(x, fmt)
+
+    return conforms
 
 
 def _all(checks: list[Check]) -> Check:

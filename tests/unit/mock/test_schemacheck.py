@@ -93,6 +93,10 @@ def test_random_schemas_and_instances_agree_with_jsonschema(schema: Any, instanc
 def test_bool_is_not_an_integer_and_a_whole_float_is() -> None:
     check = fast({"type": "integer"})
     assert [check(v) for v in (1, 1.0, 1.5, True, "1")] == [True, True, False, False, False]
+    either = fast({"type": ["integer", "null"]})
+    assert [either(v) for v in (1, 1.0, True, None, "1")] == [True, True, False, True, False]
+    plain = fast({"type": ["string", "null", "boolean"]})
+    assert [plain(v) for v in ("a", None, True, 0, [])] == [True, True, True, False, False]
 
 
 def test_one_of_means_exactly_one_any_of_at_least_one_not_none() -> None:
@@ -100,6 +104,14 @@ def test_one_of_means_exactly_one_any_of_at_least_one_not_none() -> None:
     assert [fast({"oneOf": two})(v) for v in (1, 1.5, "a")] == [False, True, False]
     assert [fast({"anyOf": two})(v) for v in (1, 1.5, "a")] == [True, True, False]
     assert [fast({"not": {"anyOf": two}})(v) for v in (1, 1.5, "a")] == [False, False, True]
+
+
+def test_format_answers_remembered_for_strings_stay_each_strings_own() -> None:
+    schema = {"format": "date-time"}
+    check, truth = fast(schema), slow(schema)
+    values = ["2026-01-01T00:00:00Z", "nope", 5, None, "2026-13-01T00:00:00Z"] * 3
+    assert [check(v) for v in values] == [truth(v) for v in values]
+    assert [check(v) for v in values[:5]] == [True, False, True, True, False]
 
 
 def test_a_keyword_it_does_not_implement_is_left_to_jsonschema() -> None:
