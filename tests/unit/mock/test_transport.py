@@ -134,14 +134,17 @@ def test_threads_each_use_their_own_loop_and_it_closes_when_the_thread_ends() ->
     app = Starlette(routes=[Route("/", record)])
     client = httpx.Client(transport=ASGIPortalTransport(app), base_url="http://mock")
 
+    threads = 6
+    together = threading.Barrier(threads, timeout=30)  # six threads at once, not one reused
+
     def work() -> list[int]:
+        together.wait()
         return [client.get("/").status_code for _ in range(20)]
 
-    threads = 6
     with client, concurrent.futures.ThreadPoolExecutor(threads) as pool:
         results = list(pool.map(lambda _: work(), range(threads)))
     assert results == [[200] * 20] * threads
-    assert len({id(loop) for loop in loops.values()}) == len(loops) >= 2
+    assert len({id(loop) for loop in loops.values()}) == len(loops) == threads
     gc.collect()
     assert all(loop.is_closed() for loop in loops.values())
 
