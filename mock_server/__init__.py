@@ -1,1 +1,6 @@
-"""A stateful, offline mock of the AudioShake Tasks API (see design.md, "Mock contract")."""
+"""A stateful, offline mock of the AudioShake Tasks API (see design.md, "Mock contract").
+
+The server, its harness and its pytest fixtures need the ``[mock]`` extra
+(``pip install 'audioshake-kit[mock]'``); the pytest plugin's registration and the
+``audioshake-mock`` command's help load without it. Importing this package loads nothing.
+"""

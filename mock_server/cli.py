@@ -3,7 +3,8 @@
 
 Only ``serve`` needs the ``[mock]`` extra, and imports it when it runs: ``--help``,
 ``--version`` and ``scenarios`` work on the base install, and ``serve`` without the extra
-says which module is missing and how to install it.
+says which module is missing and how to install it. Commands import what they use when
+they run, so ``--help`` loads typer and little else.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from typing import Annotated
 import typer
 
 from .extra import MissingExtraError, needs_mock_extra
-from .scenario import ScenarioError, bundled_scenarios, describe
 
 app = typer.Typer(add_completion=True, help="A stateful offline mock of the AudioShake API.")
 
@@ -46,6 +46,8 @@ def main(
 @app.command()
 def scenarios() -> None:
     """List the bundled scenarios, each usable by name (serve --scenario NAME)."""
+    from .scenario import bundled_scenarios, describe
+
     bundled = bundled_scenarios()
     width = max((len(name) for name in bundled), default=0)
     for name, path in bundled.items():
@@ -89,7 +91,7 @@ def serve(
 
             from .app import build_app
             from .config import MockConfig
-            from .scenario import apply_scenario, load_scenario
+            from .scenario import ScenarioError, apply_scenario, load_scenario
             from .state import MockState
     except MissingExtraError as exc:
         typer.echo(f"error: {exc}", err=True)

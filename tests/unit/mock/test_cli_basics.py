@@ -20,7 +20,17 @@ from mock_server.scenario import ScenarioError, bundled_scenarios, resolve_scena
 from .test_cli import Server, command
 
 BUNDLED = ["ci-strict", "flaky-service", "offline-dev"]
-HEAVY = ("starlette", "uvicorn", "av", "numpy", "soundfile", "httpx", "orjson", "anyio")
+HEAVY = (
+    "starlette",
+    "uvicorn",
+    "av",
+    "numpy",
+    "soundfile",
+    "httpx",
+    "orjson",
+    "anyio",
+    "jsonschema",
+)
 
 
 def cli(*args: str, module: bool = False) -> subprocess.CompletedProcess[str]:
