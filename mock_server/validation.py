@@ -2,24 +2,26 @@
 validators compiled once per process (``spec_validators()``). Messages name the field:
 ``targets[0].formats[0]: …``.
 
-Bodies and responses are first put to a compiled yes/no check (``schemacheck``);
-jsonschema runs only to explain a no (and decides it: the fast check never accepts what
-jsonschema refuses).
+Bodies and responses are first put to a yes/no check that fastjsonschema compiles into
+Python code (jsonschema builds a validator object for every subschema it enters: checking
+one task cost more than serving it). jsonschema runs only on a no, to explain it, and
+decides it: a no that jsonschema does not confirm is a yes. Both use jsonschema's format
+checkers, so they read ``date-time`` and ``uri`` the same way.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+import fastjsonschema
 import jsonschema
 from jsonschema.exceptions import best_match
 
 from audioshake_kit.domain.spec import load_spec
 
 from .errors import MockError
-from .schemacheck import Check, compile_check
 
 __all__ = ["SchemaValidator", "SpecValidators", "field_path", "spec_validators"]
 
@@ -49,21 +51,103 @@ def _inline(node: Any, components: Mapping[str, Any], seen: tuple[str, ...] = ()
     return {k: _inline(v, components, seen) for k, v in node.items()}
 
 
+_FORMATS = jsonschema.Draft202012Validator.FORMAT_CHECKER
+
+
+@functools.cache
+def _format_check(name: str) -> Any:
+    """jsonschema's check of format ``name`` for fastjsonschema, answers remembered per
+    value (timestamps repeat on every read). A format jsonschema does not check
+    (``binary``) is an annotation: anything passes."""
+
+    @functools.lru_cache(maxsize=4096)
+    def check(value: Any) -> bool:
+        return bool(_FORMATS.conforms(value, name))
+
+    return check
+
+
+def _formats_in(node: Any, found: set[str]) -> set[str]:
+    if isinstance(node, dict):
+        if isinstance(node.get("format"), str):
+            found.add(node["format"])
+        for value in node.values():
+            _formats_in(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _formats_in(value, found)
+    return found
+
+
+# Draft 2020-12 words that draft 7 (fastjsonschema's newest) lacks or reads otherwise:
+# a schema that uses one is checked by jsonschema alone.
+_NEWER = frozenset(
+    {
+        "prefixItems",
+        "unevaluatedItems",
+        "unevaluatedProperties",
+        "dependentRequired",
+        "dependentSchemas",
+        "minContains",
+        "maxContains",
+        "$anchor",
+        "$dynamicAnchor",
+        "$dynamicRef",
+        "$recursiveAnchor",
+        "$recursiveRef",
+    }
+)
+
+
+def _as_draft7(node: Any) -> Any:
+    """``node`` with the meaning draft 2020-12 gives it, written for a draft 7 reader: a
+    ``$ref`` beside other keywords (which draft 7 ignores) moves into an ``allOf``.
+    Raises ``LookupError`` for a keyword draft 7 cannot express."""
+    if isinstance(node, list):
+        return [_as_draft7(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    if _NEWER & node.keys() or isinstance(node.get("items"), list):
+        raise LookupError("a draft 2020-12 keyword")
+    out = {k: _as_draft7(v) for k, v in node.items()}
+    if "$ref" in out and len(out) > 1:
+        out["allOf"] = [{"$ref": out.pop("$ref")}, *out.get("allOf", [])]
+    return out
+
+
 class SchemaValidator:
-    """A compiled schema: ``is_valid`` (fast) and ``iter_errors`` (jsonschema's)."""
+    """A schema: ``is_valid`` (fastjsonschema's compiled code, then jsonschema on a no)
+    and ``iter_errors`` (jsonschema's). Compiled on first use."""
 
     def __init__(self, schema: Mapping[str, Any], components: Mapping[str, Any]) -> None:
-        checker = jsonschema.Draft202012Validator.FORMAT_CHECKER
-        self.full = jsonschema.Draft202012Validator(
-            {**schema, "components": components}, format_checker=checker
-        )
+        self._document = {**schema, "components": components}
+        self.full = jsonschema.Draft202012Validator(self._document, format_checker=_FORMATS)
+        self._fast: Callable[[Any], bool] | None = None
 
-        def fallback(sub: Mapping[str, Any]) -> Check:
-            # a subschema compile_check leaves to jsonschema ($refs resolve in components)
-            base = {**sub, "components": components} if isinstance(sub, dict) else sub
-            return jsonschema.Draft202012Validator(base, format_checker=checker).is_valid
+    def is_valid(self, instance: Any) -> bool:
+        if self._fast is None:
+            self._fast = self._compile()
+        return self._fast(instance) or bool(self.full.is_valid(instance))
 
-        self.is_valid = compile_check(schema, format_checker=checker, fallback=fallback)
+    def _compile(self) -> Callable[[Any], bool]:
+        """fastjsonschema's check, or jsonschema's where the schema is one fastjsonschema
+        reads otherwise (``_NEWER``) or refuses (a ``required`` that forbids itself)."""
+        try:
+            formats = {f: _format_check(f) for f in _formats_in(self._document, set())}
+            code = fastjsonschema.compile(
+                _as_draft7(self._document), formats=formats, use_default=False
+            )
+        except (LookupError, fastjsonschema.JsonSchemaDefinitionException):
+            return self.full.is_valid
+
+        def check(instance: Any) -> bool:
+            try:
+                code(instance)
+            except fastjsonschema.JsonSchemaValueException:
+                return False
+            return True
+
+        return check
 
     def first_error(self, instance: Any) -> jsonschema.ValidationError | None:
         """None when ``instance`` is valid, else jsonschema's best match."""

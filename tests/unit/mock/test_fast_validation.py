@@ -1,29 +1,28 @@
-"""The compiled schema check says what jsonschema says: on random schemas built from the
-keywords it implements (and some it leaves to jsonschema), on random instances, and on
-the spec's own bodies and responses, valid and broken."""
+"""The fast check (fastjsonschema, jsonschema on a no) says what jsonschema says: on
+random schemas, on random instances, and on the spec's own bodies and responses, valid
+and broken."""
 
 from __future__ import annotations
 
 import copy
 from typing import Any
 
+import fastjsonschema
 import jsonschema
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mock_server.schemacheck import compile_check
-from mock_server.validation import spec_validators
+from mock_server.validation import SchemaValidator, spec_validators
 
 FC = jsonschema.Draft202012Validator.FORMAT_CHECKER
 KEYS = ["a", "b", "c"]
 
 
 def fast(schema: Any) -> Any:
-    return compile_check(
-        schema,
-        format_checker=FC,
-        fallback=lambda s: jsonschema.Draft202012Validator(s, format_checker=FC).is_valid,
-    )
+    if not isinstance(schema, dict):
+        schema = {"allOf": [schema]}
+    return SchemaValidator(schema, {}).is_valid
 
 
 def slow(schema: Any) -> Any:
@@ -56,8 +55,8 @@ leaf_schemas = st.fixed_dictionaries(
         "exclusiveMaximum": st.integers(-2, 2),
         "minItems": st.integers(0, 2),
         "maxItems": st.integers(0, 2),
-        "uniqueItems": st.booleans(),  # not compiled: left to jsonschema
-        "const": st.sampled_from([1, True, "a"]),  # not compiled either
+        "uniqueItems": st.booleans(),
+        "const": st.sampled_from([1, True, "a"]),
         "description": st.just("annotation"),
         "x-source": st.just("ignored"),
     },
@@ -114,10 +113,43 @@ def test_format_answers_remembered_for_strings_stay_each_strings_own() -> None:
     assert [check(v) for v in values[:5]] == [True, False, True, True, False]
 
 
-def test_a_keyword_it_does_not_implement_is_left_to_jsonschema() -> None:
+def test_unique_items_and_refs() -> None:
     check = fast({"type": "array", "uniqueItems": True})
     assert check([1, 2]) and not check([1, 1])
     assert not fast({"$ref": "#/$defs/x", "$defs": {"x": {"type": "string"}}})(1)
+
+
+def test_a_ref_beside_other_keywords_keeps_its_2020_12_meaning() -> None:
+    """Draft 2020-12 applies keywords beside a $ref; draft 7 (fastjsonschema) ignores
+    them unless they move into an allOf."""
+    schema = {"$ref": "#/$defs/x", "$defs": {"x": {"type": "string"}}, "maxLength": 1}
+    assert [fast(schema)(v) for v in ("a", "ab", 1)] == [slow(schema)(v) for v in ("a", "ab", 1)]
+
+
+@pytest.mark.parametrize(
+    ("schema", "instance"),
+    [
+        ({"prefixItems": [{"type": "string"}]}, [1]),
+        ({"dependentRequired": {"a": ["b"]}}, {"a": 1}),
+        ({"type": "object", "unevaluatedProperties": False}, {"a": 1}),
+        ({"items": {"prefixItems": [{"type": "string"}]}}, [[1]]),
+    ],
+)
+def test_a_keyword_draft_7_lacks_is_checked_by_jsonschema(schema: Any, instance: Any) -> None:
+    assert slow(schema)(instance) is False
+    assert fast(schema)(instance) is False
+
+
+def test_a_no_that_jsonschema_does_not_confirm_is_a_yes(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse_everything(*args: Any, **kwargs: Any) -> Any:
+        def check(instance: Any) -> None:
+            raise fastjsonschema.JsonSchemaValueException("no")
+
+        return check
+
+    monkeypatch.setattr(fastjsonschema, "compile", refuse_everything)
+    assert fast({"type": "string"})("a") is True
+    assert fast({"type": "string"})(1) is False
 
 
 # -- the spec's own schemas -------------------------------------------------------------
