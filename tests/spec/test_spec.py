@@ -202,3 +202,32 @@ def test_every_operation_and_schema_says_where_it_comes_from() -> None:
         if not node.get("x-source") and node.get("x-mock-contract") is not True
     ]
     assert unsourced == []
+
+
+# What a schema object may hold: JSON Schema 2020-12's keywords, OpenAPI's additions and
+# x- extensions. Anything else is a slip (a YAML flow mapping cut at a comma made the
+# key "valid for one hour." once).
+_SCHEMA_WORDS = set(jsonschema.Draft202012Validator.VALIDATORS) | {
+    "$schema", "$id", "$defs", "$comment", "title", "description", "default", "examples",
+    "example", "deprecated", "readOnly", "writeOnly", "format", "contentMediaType",
+    "contentEncoding", "discriminator", "xml", "externalDocs",
+}  # fmt: skip
+
+
+def _schema_slips(node: Any, where: str) -> list[str]:
+    if not isinstance(node, dict):
+        return []
+    slips = [f"{where}: {k!r}" for k in node if k not in _SCHEMA_WORDS and not k.startswith("x-")]
+    for name, sub in (node.get("properties") or {}).items():
+        slips += _schema_slips(sub, f"{where}.{name}")
+    for word in ("items", "additionalProperties", "not"):
+        slips += _schema_slips(node.get(word), f"{where}/{word}")
+    for word in ("allOf", "anyOf", "oneOf"):
+        for i, sub in enumerate(node.get(word) or []):
+            slips += _schema_slips(sub, f"{where}/{word}[{i}]")
+    return slips
+
+
+def test_schemas_hold_only_schema_keywords() -> None:
+    schemas = load_spec()["components"]["schemas"]
+    assert [s for name, schema in schemas.items() for s in _schema_slips(schema, name)] == []

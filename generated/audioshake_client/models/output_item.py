@@ -18,7 +18,7 @@ class OutputItem:
         name (str): `<model>` or `<model>_<variant>` (documented by example); the residual is
             `<model>[_<variant>]_residual` and multi_voice gives `multi_voice_speaker_1` … (mock contract).
         format_ (str):
-        link (str): Signed download link
+        link (str): Signed download link, valid for one hour.
         type_ (str | Unset): MIME type, e.g. `audio/mpeg`.
     """
 
