@@ -1,5 +1,5 @@
 """Bad input against the in-process mock: one table of malformed requests across every
-public surface, each with the status design.md's mock contract gives it, and every
+public surface, each with the status the spec's mock contract gives it, and every
 error answer in the contract's shape (``{statusCode, error, message}``, X-Request-Id).
 
 createTask body validation (wrong types, unknown models, formats, limits) lives in
@@ -464,7 +464,7 @@ def test_text_named_wav_is_stored_as_the_text_it_is(world: World) -> None:
     assert r.json()["format"] == "txt"  # decided by content, not by name
 
 
-# -- leniency: unknown fields and parameters are ignored (design.md) ----------------------
+# -- leniency: unknown fields and parameters are ignored (mock contract) ----------------------
 
 
 def test_unknown_fields_and_parameters_are_ignored_on_every_surface(world: World) -> None:

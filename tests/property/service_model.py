@@ -1,5 +1,5 @@
-"""A plain-Python model of what the AudioShake service promises (design.md, "Mock
-contract"), for the state machine in ``test_service_machine.py``. No HTTP, no mock
+"""A plain-Python model of what the AudioShake service promises (the spec, with its "mock
+contract" parts), for the state machine in ``test_service_machine.py``. No HTTP, no mock
 internals: it is told what the test did and what time it is, and answers what must be
 true.
 

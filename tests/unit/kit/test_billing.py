@@ -1,4 +1,4 @@
-"""Billing rules (design.md, "billing"): the table the mock charges and estimate() predicts."""
+"""Billing rules (domain/billing.py): the table the mock charges and estimate() predicts."""
 
 from __future__ import annotations
 
