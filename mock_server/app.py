@@ -2,7 +2,8 @@
 
 Public routes come from ``routes.PUBLIC_ROUTES`` and run through ``endpoint.public``;
 downloads through signed links live under ``/files/``; test controls under ``/_mock/``
-(unless ``admin=False``). The route table is built once per process: each endpoint
+(unless ``admin=False``; ``GET /_mock/health`` stays). ``logs.AccessLog`` logs each
+request when ``audioshake-mock serve`` has turned the access log on. The route table is built once per process: each endpoint
 serves the state of the app it is called in (``app.state.mock``, ``app.state.admin``),
 so building an app per test costs little. Under a real clock a background ticker
 applies due state changes and sends webhooks from a worker thread; under a manual clock
@@ -32,10 +33,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from audioshake_kit.domain.spec import data_text
 
 from .admin import MockAdmin
-from .admin.routes import admin_routes
+from .admin.routes import admin_routes, health_route
 from .config import MockConfig
 from .endpoint import JSONResponse, plain, public
 from .errors import error_body
+from .logs import AccessLog
 from .routes import PUBLIC_ROUTES
 from .routes.common import Operations
 from .routes.files import download
@@ -66,6 +68,7 @@ def build_app(state: MockState | None = None, *, config: MockConfig | None = Non
     app = Starlette(
         routes=_routes(state.config.admin),
         middleware=[
+            Middleware(AccessLog),  # outermost: it sees the request id of every answer
             Middleware(
                 RequestIdMiddleware,
                 state=state,
@@ -93,11 +96,12 @@ def build_app(state: MockState | None = None, *, config: MockConfig | None = Non
 
 @functools.cache
 def _routes(admin: bool) -> tuple[Route, ...]:
-    """The route table, built once per process (with or without ``/_mock/``)."""
+    """The route table, built once per process (with or without ``/_mock/``; the health
+    check ``GET /_mock/health`` stays either way)."""
     routes = [_route(path, ops) for path, ops in PUBLIC_ROUTES]
     routes.append(Route("/files/{rest:path}", plain(download), methods=["GET", "HEAD"]))
     routes.append(Route("/openapi.yaml", _spec, methods=["GET"]))
-    return (*routes, *admin_routes()) if admin else tuple(routes)
+    return (*routes, *admin_routes()) if admin else (*routes, health_route())
 
 
 class RequestIdMiddleware:

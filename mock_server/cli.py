@@ -11,13 +11,36 @@ from __future__ import annotations
 
 import signal
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from .extra import MissingExtraError, needs_mock_extra
 
+if TYPE_CHECKING:
+    from .config import MockConfig
+
 app = typer.Typer(add_completion=True, help="A stateful offline mock of the AudioShake API.")
+
+
+def _banner(config: MockConfig, log_format: str | None) -> str:
+    """The lines under ``serving on``: accepted keys, admin API, specs, access log."""
+    base = config.public_base_url
+    keys = ", ".join(config.api_keys) if config.api_keys else "any non-empty key (x-api-key)"
+    admin = f"{base}/_mock/" if config.admin else "off (--no-admin)"
+    specs = f"{base}/openapi.yaml"
+    if config.admin:
+        specs += f", admin {base}/_mock/openapi.yaml"
+    access = "off (--quiet)" if log_format is None else f"stderr ({log_format})"
+    return "\n".join(
+        [
+            f"  API keys:    {keys}",
+            f"  admin API:   {admin}",
+            f"  health:      {base}/_mock/health",
+            f"  specs:       {specs}",
+            f"  access log:  {access}",
+        ]
+    )
 
 
 def _version(value: bool) -> None:
@@ -83,6 +106,14 @@ def serve(
     cors_origin: Annotated[
         list[str] | None, typer.Option("--cors-origin", help="Allowed CORS origins (default *).")
     ] = None,
+    log_format: Annotated[
+        str,
+        typer.Option(
+            "--log-format",
+            help="Access log on stderr: text (one line per request) or json (one object per line).",
+        ),
+    ] = "text",
+    quiet: Annotated[bool, typer.Option("--quiet", help="No access log.")] = False,
 ) -> None:
     """Serve the mock over HTTP until Ctrl-C or SIGTERM."""
     try:
@@ -91,6 +122,7 @@ def serve(
 
             from .app import build_app
             from .config import MockConfig
+            from .logs import configure
             from .scenario import ScenarioError, apply_scenario, load_scenario
             from .state import MockState
     except MissingExtraError as exc:
@@ -101,6 +133,8 @@ def serve(
         raise typer.BadParameter("must be real or manual", param_hint="--clock")
     if rate_limit not in (None, "off") and not rate_limit.isdigit():
         raise typer.BadParameter("must be a number or off", param_hint="--rate-limit")
+    if log_format not in ("text", "json"):
+        raise typer.BadParameter("must be text or json", param_hint="--log-format")
     config = MockConfig(
         clock=clock,  # type: ignore[arg-type]
         speed=speed,
@@ -144,10 +178,12 @@ def serve(
         except ValueError as exc:
             typer.echo(f"error: {scenario}: {exc}", err=True)
             raise typer.Exit(2) from None
+    configure(None if quiet else log_format)  # type: ignore[arg-type]
     limit = "off" if config.rate_limit is None else config.rate_limit
     typer.echo(
         f"audioshake-mock serving on {config.public_base_url} (clock {clock}, "
-        f"rate limit {limit}, data dir {state.data_dir})",
+        f"rate limit {limit}, data dir {state.data_dir})\n"
+        + _banner(config, None if quiet else log_format),
         err=False,
     )
     server = uvicorn.Server(

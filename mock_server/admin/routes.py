@@ -22,7 +22,7 @@ from ..errors import MockError, error_body
 from ..routes.common import read_body
 from .api import AdminError, MockAdmin
 
-__all__ = ["admin_routes"]
+__all__ = ["admin_routes", "health_route", "kit_version"]
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 P = ParamSpec("P")
@@ -186,7 +186,34 @@ def admin_routes() -> tuple[Route, ...]:
         Route("/_mock/ledger", wrap(ledger), methods=["GET"]),
         Route("/_mock/refunds", wrap(refunds), methods=["POST"]),
         Route("/_mock/openapi.yaml", wrap(spec), methods=["GET"]),
+        health_route(),
     )
+
+
+@functools.cache
+def health_route() -> Route:
+    """``GET /_mock/health``: ``{"status": "ok", "version", "clock", "now"}``, without a
+    key, not rate limited, not journaled. The one ``/_mock/`` route ``--no-admin`` keeps."""
+
+    async def health(request: Request) -> Response:
+        admin: MockAdmin = request.app.state.admin
+        clock = admin.clock()
+        return JSONResponse(
+            {"status": "ok", "version": kit_version(), "clock": clock["mode"], "now": clock["now"]}
+        )
+
+    return Route("/_mock/health", health, methods=["GET"])
+
+
+@functools.cache
+def kit_version() -> str:
+    """The installed audioshake-kit's version (``unknown`` when it is not installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("audioshake-kit")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def _number(value: Any, field: str) -> float:
