@@ -5,6 +5,10 @@ Only ``serve`` needs the ``[mock]`` extra, and imports it when it runs: ``--help
 ``--version`` and ``scenarios`` work on the base install, and ``serve`` without the extra
 says which module is missing and how to install it. Commands import what they use when
 they run, so ``--help`` loads typer and little else.
+
+``serve`` prints where it serves, the keys it accepts, its admin, health and spec URLs;
+then logs one line per request on stderr (``mock_server.logs``: ``--log-format json``,
+``--quiet``; ``--verbose`` adds uvicorn's own messages, never its access log).
 """
 
 from __future__ import annotations
@@ -114,6 +118,12 @@ def serve(
         ),
     ] = "text",
     quiet: Annotated[bool, typer.Option("--quiet", help="No access log.")] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose", help="Also uvicorn's own messages (start-up, shutdown) on stderr."
+        ),
+    ] = False,
 ) -> None:
     """Serve the mock over HTTP until Ctrl-C or SIGTERM."""
     try:
@@ -189,8 +199,8 @@ def serve(
     server = uvicorn.Server(
         uvicorn.Config(
             build_app(state),
-            log_level="warning",
-            access_log=False,
+            log_level="info" if verbose else "warning",
+            access_log=False,  # logs.AccessLog writes the access log
             lifespan="on",
             timeout_graceful_shutdown=5,
         )

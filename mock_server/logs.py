@@ -32,6 +32,7 @@ if access.level == logging.NOTSET:  # off until asked, whatever the root logger'
     access.setLevel(logging.WARNING)
 
 LogFormat = Literal["text", "json"]
+_handler: logging.Handler | None = None  # the one configure() installed
 
 
 def key_hash(key: str | bytes | None) -> str | None:
@@ -134,16 +135,16 @@ class _JsonFormatter(logging.Formatter):
 def configure(fmt: LogFormat | None, stream: TextIO | None = None) -> None:
     """Turn the access log on (``fmt``: ``text`` or ``json``, to ``stream``, stderr by
     default) or off (``None``). Replaces what an earlier call set up."""
-    for handler in list(access.handlers):
-        if getattr(handler, "_mock_access", False):
-            access.removeHandler(handler)
+    global _handler
+    if _handler is not None:
+        access.removeHandler(_handler)
+        _handler = None
     if fmt is None:
         access.setLevel(logging.WARNING)
         access.propagate = True
         return
-    handler = logging.StreamHandler(stream or sys.stderr)
-    handler._mock_access = True  # type: ignore[attr-defined]
-    handler.setFormatter(_JsonFormatter() if fmt == "json" else _TextFormatter())
-    access.addHandler(handler)
+    _handler = logging.StreamHandler(stream or sys.stderr)
+    _handler.setFormatter(_JsonFormatter() if fmt == "json" else _TextFormatter())
+    access.addHandler(_handler)
     access.setLevel(logging.INFO)
     access.propagate = False

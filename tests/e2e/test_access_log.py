@@ -68,6 +68,7 @@ class Served:
 
     @property
     def banner(self) -> str:
+        """All of stdout so far: the banner (and, once stopped, the stop message)."""
         return "".join(self.stdout)
 
     def finish(self) -> list[str]:
@@ -168,6 +169,7 @@ def test_banner_and_text_access_log(served: Served) -> None:
     assert download["path"] == f"{urlsplit(ids['link']).path}?client=***&expires=***&sig=***"
     assert any(m["path"] == f"/_mock/keys/key={HASH}" for m in parsed.values())
     assert len(log) == 8  # one line per request
+    assert "HTTP/1.1" not in served.banner  # uvicorn's access log goes to stdout: off
 
 
 @pytest.mark.parametrize(
@@ -214,3 +216,14 @@ def test_no_admin_keeps_health_and_says_so(served: Served) -> None:
     assert served.http.get("/_mock/clock").status_code == 404
     log = served.finish()
     assert [TEXT_LINE.match(line)["status"] for line in log] == ["200", "404"]  # type: ignore[index]
+
+
+@pytest.mark.parametrize("served", [("--clock", "manual", "--verbose", "--quiet")], indirect=True)
+def test_verbose_adds_uvicorns_messages_not_its_access_log(served: Served) -> None:
+    assert served.http.get("/models", headers={"x-api-key": SECRET}).status_code == 200
+    text = "\n".join(served.finish())
+    assert "Application startup complete" in text
+    assert "Application shutdown complete" in text
+    # neither uvicorn's access log (it would go to stdout) nor ours (--quiet)
+    assert "/models" not in text
+    assert "/models" not in served.banner
