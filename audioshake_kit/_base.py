@@ -11,6 +11,7 @@ stays cheap (``tests/unit/kit/test_startup.py``, ``python -m bench.startup``).
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import time
@@ -23,10 +24,17 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 
 from .domain.catalog import Catalog, get_catalog
-from .errors import ConfigurationError, TaskFailedError, ValidationError
-from .flow import Flow, Op
+from .errors import (
+    APIConnectionError,
+    APIError,
+    ConfigurationError,
+    TaskFailedError,
+    ValidationError,
+)
+from .flow import Answer, Flow, Op
+from .logs import alog_request, alog_response, http_log, log_request, log_response, redact_url
 from .polling import MIN_POLL_ERRORS, WaitPolicy, wait_flow
-from .responses import aremember_response, remember_response
+from .responses import aremember_response, error_from_response, remember_response
 from .sending import CREATE_LOOKUP_TIMEOUT_S, KnownIds, create_flow, send_flow
 from .types import Estimate, TargetLike, TaskResult
 
@@ -42,6 +50,7 @@ __all__ = [
     "BASE_URL_ENV",
     "DEFAULT_BASE_URL",
     "DEFAULT_TIMEOUT",
+    "AttemptLog",
     "BaseClient",
 ]
 
@@ -59,15 +68,68 @@ def configure_http_client(
 ) -> None:
     """Point an httpx client at the API: set its ``x-api-key`` header and base URL (the
     resolved one: argument, else the client's own, else the environment) and add one
-    response hook (``responses.remember_response``). A client given by the user is
+    response hook (``responses.remember_response``) and the
+    ``logs`` hooks (each request and answer on the ``audioshake_kit.http`` logger). A client given by the user is
     changed in place, so share one between facades only if they use the same key."""
     http.headers[API_KEY_HEADER] = api_key
     if base_url is not None:
         http.base_url = httpx.URL(base_url)
-    hooks = http.event_hooks["response"]
-    hook = aremember_response if isinstance(http, httpx.AsyncClient) else remember_response
-    if hook not in hooks:
-        hooks.append(hook)
+    is_async = isinstance(http, httpx.AsyncClient)
+    wanted: dict[str, tuple[Callable[..., Any], ...]] = {
+        "request": (alog_request,) if is_async else (log_request,),
+        "response": (aremember_response, alog_response)
+        if is_async
+        else (remember_response, log_response),
+    }
+    for event, added in wanted.items():
+        hooks = http.event_hooks[event]
+        hooks.extend(hook for hook in added if hook not in hooks)
+
+
+class AttemptLog:
+    """What a client's driver saw while running one flow: it logs an attempt that got no
+    answer and each retry (``audioshake_kit.http``), and counts the connection failures
+    in a row, so that when the flow gives up its ``APIConnectionError`` says how often
+    and for how long the service was tried."""
+
+    def __init__(self, clock: Callable[[], float], base_url: str) -> None:
+        self._clock = clock
+        self._base_url = base_url
+        self._last: Answer = None
+        self._streak = 0
+        self._first_failure = 0.0
+
+    def answered(self, method: str, url: str, answer: Answer) -> None:
+        """An attempt (of ``method`` on ``url``, a path of the API or a link) ended."""
+        self._last = answer
+        if not isinstance(answer, APIConnectionError):
+            self._streak = 0
+            return
+        if self._streak == 0:
+            self._first_failure = self._clock()
+        self._streak += 1
+        answer.attempts = self._streak
+        answer.elapsed = self._clock() - self._first_failure
+        if url.startswith("/"):
+            url = self._base_url + url
+        http_log.debug(
+            "%s %s -> no answer: %s", method, redact_url(url), answer.reason or answer.message
+        )
+
+    def sleeping(self, seconds: float) -> None:
+        """The flow sleeps: a retry when the last attempt failed (else a poll interval)."""
+        last, self._last = self._last, None
+        if not http_log.isEnabledFor(logging.DEBUG):
+            return
+        reason: object = None
+        if isinstance(last, APIConnectionError) and last.reason is not None:
+            reason = last.reason  # the attempt's own line named the URL
+        elif isinstance(last, APIError):
+            reason = last
+        elif last is not None and not isinstance(last, str) and last.status_code >= 400:
+            reason = error_from_response(last.status_code, last.content, last.headers)
+        if reason is not None:
+            http_log.debug("retrying in %.1f s after: %s", seconds, reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,12 +192,15 @@ class BaseClient:
         key = api_key or client_key or os.environ.get(API_KEY_ENV)
         if not key:
             raise ConfigurationError(
-                f"no API key: pass api_key= or set the {API_KEY_ENV} environment variable"
+                f"no API key: pass api_key= or set the {API_KEY_ENV} environment variable",
+                setting="api_key",
             )
         client_url = str(http_client.base_url) if http_client is not None else ""
         url = base_url or client_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
         if httpx.URL(url).scheme not in ("http", "https") or not httpx.URL(url).host:
-            raise ConfigurationError(f"base URL must be an http(s) URL, got {url!r}")
+            raise ConfigurationError(
+                f"base URL must be an http(s) URL, got {url!r}", setting="base_url"
+            )
         self.api_key = key
         self.base_url = url.rstrip("/")
         self.max_retries = max_retries

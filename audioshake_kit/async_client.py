@@ -16,7 +16,7 @@ import anyio
 import anyio.to_thread
 import httpx
 
-from ._base import DEFAULT_TIMEOUT, BaseClient, ProgressReader, configure_http_client
+from ._base import DEFAULT_TIMEOUT, AttemptLog, BaseClient, ProgressReader, configure_http_client
 from .domain.catalog import Catalog
 from .errors import after_task_created
 from .flow import Answer, Flow, Op, Send, Sleep
@@ -105,6 +105,7 @@ class AsyncAudioShake(BaseClient):
     async def _run(self, flow: Flow[T]) -> T:
         """Run ``flow`` to its end, answering each step (see ``flow``)."""
         answer: Answer = None
+        seen = AttemptLog(self._clock, self.base_url)
         while True:
             try:
                 step = flow.send(answer)
@@ -113,13 +114,16 @@ class AsyncAudioShake(BaseClient):
                 return result
             if isinstance(step, Send):
                 answer = await self._attempt(step.op)
+                seen.answered(step.op.method, step.op.path, answer)
             elif isinstance(step, Sleep):
+                seen.sleeping(step.seconds)
                 await self._sleep(step.seconds)
                 answer = None
             else:
                 from .downloads import stream_async
 
                 answer = await stream_async(self._http, step.link, step.output, step.on_progress)
+                seen.answered("GET", step.link, answer)
 
     async def _attempt(self, op: Op[Any]) -> Answer:
         if self._limiter is not None:
@@ -128,7 +132,7 @@ class AsyncAudioShake(BaseClient):
         try:
             return await op.asyncio(self._api)
         except ATTEMPT_ERRORS as exc:
-            return failed_attempt(op, exc)
+            return failed_attempt(op, exc, self.base_url)
 
     async def _send(self, op: Op[T]) -> T:
         return await self._run(self._send_flow(op))

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import anyio
 import httpx
 
-from ._base import DEFAULT_TIMEOUT, BaseClient, ProgressReader, configure_http_client
+from ._base import DEFAULT_TIMEOUT, AttemptLog, BaseClient, ProgressReader, configure_http_client
 from .domain.catalog import Catalog
 from .errors import after_task_created
 from .flow import Answer, Flow, Op, Send, Sleep
@@ -118,6 +118,7 @@ class AudioShake(BaseClient):
     def _run(self, flow: Flow[T]) -> T:
         """Run ``flow`` to its end, answering each step (see ``flow``)."""
         answer: Answer = None
+        seen = AttemptLog(self._clock, self.base_url)
         while True:
             try:
                 step = flow.send(answer)
@@ -126,13 +127,16 @@ class AudioShake(BaseClient):
                 return result
             if isinstance(step, Send):
                 answer = self._attempt(step.op)
+                seen.answered(step.op.method, step.op.path, answer)
             elif isinstance(step, Sleep):
+                seen.sleeping(step.seconds)
                 self._sleep(step.seconds)
                 answer = None
             else:
                 from .downloads import stream_sync
 
                 answer = stream_sync(self._http, step.link, step.output, step.on_progress)
+                seen.answered("GET", step.link, answer)
 
     def _attempt(self, op: Op[Any]) -> Answer:
         if self._limiter is not None:
@@ -141,7 +145,7 @@ class AudioShake(BaseClient):
         try:
             return op.sync(self._api)
         except ATTEMPT_ERRORS as exc:
-            return failed_attempt(op, exc)
+            return failed_attempt(op, exc, self.base_url)
 
     def _send(self, op: Op[T]) -> T:
         return self._run(self._send_flow(op))

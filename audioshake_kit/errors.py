@@ -63,7 +63,13 @@ __all__ = [
 
 
 class ConfigurationError(AudioShakeError):
-    """The client is not configured (e.g. no API key)."""
+    """The client is not configured (e.g. no API key). ``setting`` names the argument at
+    fault (``"api_key"``, ``"base_url"``) when there is one, so that a program (the CLI)
+    can say it in its own words."""
+
+    def __init__(self, message: str, *, setting: str | None = None) -> None:
+        super().__init__(message)
+        self.setting = setting
 
 
 class APIError(AudioShakeError):
@@ -151,7 +157,39 @@ class ServerError(APIStatusError):
 
 
 class APIConnectionError(APIError):
-    """No usable answer: refused, reset or dropped connection."""
+    """No usable answer: refused, reset or dropped connection.
+
+    ``url`` is where the request went (the base URL, for the API), ``reason`` why it
+    got no answer ("connection refused"); ``attempts`` and ``elapsed`` (seconds from the
+    first attempt to the last) are set by the client when it gives up on retrying. With
+    ``url`` and ``reason`` the message reads "could not reach URL (N attempts over S s):
+    REASON"."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        request_id: str | None = None,
+        url: str | None = None,
+        request: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        super().__init__(message, request_id=request_id)
+        self.url = url
+        self.request = request
+        self.reason = reason
+        self.attempts = 1
+        self.elapsed = 0.0
+
+    def __str__(self) -> str:
+        if self.url is None or self.reason is None:
+            return self.message
+        if self.attempts > 1:
+            tries = f"{self.attempts} attempts over {self.elapsed:.1f} s"
+        else:
+            tries = "1 attempt"
+        prefix = f"{self.request}: " if self.request else ""
+        return f"{prefix}could not reach {self.url} ({tries}): {self.reason}"
 
 
 class APITimeoutError(APIConnectionError):
@@ -212,12 +250,13 @@ def status_error(
 
 @contextmanager
 def after_task_created(task_id: str) -> Iterator[None]:
-    """Mark an ``APIError`` raised in the block as coming after ``task_id`` existed, so
-    the caller resumes that task instead of paying for a new one."""
+    """Mark an ``APIError`` (or a ``KeyboardInterrupt``: Ctrl-C) raised in the block as
+    coming after ``task_id`` existed, so the caller resumes that task instead of paying
+    for a new one. Both get ``.task_id`` and a note."""
     try:
         yield
-    except APIError as exc:
-        exc.task_id = task_id
+    except (APIError, KeyboardInterrupt) as exc:
+        exc.task_id = task_id  # type: ignore[union-attr]
         exc.add_note(
             f"task {task_id} was created before this error and is billed as its targets end:"
             f" resume it with wait({task_id!r}) and download(), do not create it again"

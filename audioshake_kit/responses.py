@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -33,6 +34,7 @@ __all__ = [
     "ATTEMPT_ERRORS",
     "LAST_RESPONSE",
     "aremember_response",
+    "connect_reason",
     "error_from_response",
     "failed_attempt",
     "remember_response",
@@ -58,16 +60,33 @@ ATTEMPT_ERRORS = (httpx.RequestError, ValueError, KeyError, TypeError)
 """What one generated call may raise: transport errors, and parse errors of its body."""
 
 
-def failed_attempt(op: Op[Any], exc: Exception) -> APIError:
-    """The ``APIError`` an attempt of ``op`` that raised ``exc`` became."""
+def failed_attempt(op: Op[Any], exc: Exception, base_url: str | None = None) -> APIError:
+    """The ``APIError`` an attempt of ``op`` (to ``base_url``) that raised ``exc`` became.
+    A connection that could not be made names ``base_url`` and why ("GET /models: could
+    not reach URL (1 attempt): connection refused"; the client counts the attempts)."""
+    name = f"{op.method} {op.path}"
+    unreachable = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+    url, reason = (base_url, connect_reason(exc)) if unreachable else (None, None)
     if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(f"{op.method} {op.path} timed out: {exc!r}")
+        message = f"{name} timed out: {exc!r}"
+        return APITimeoutError(message, url=url, request=name, reason=reason)
     if isinstance(exc, httpx.RequestError):
-        return APIConnectionError(f"{op.method} {op.path} got no answer: {exc!r}")
+        message = f"{name} got no answer: {exc!r}"
+        return APIConnectionError(message, url=url, request=name, reason=reason)
     response = LAST_RESPONSE.get()
     if response is None:  # nothing came back: not a parse error but a bug; let it show
         raise exc
     return _unreadable(response, exc)
+
+
+def connect_reason(exc: Exception) -> str:
+    """Why a connection could not be made, for people: "connection refused"."""
+    if isinstance(exc, httpx.ConnectTimeout):
+        return "connection timed out"
+    text = re.sub(r"^\[Errno -?\d+\]\s*", "", str(exc).strip())
+    if not text:
+        return "connection failed"
+    return text[0].lower() + text[1:]
 
 
 def error_from_response(status: int, content: bytes, headers: Mapping[str, str]) -> APIError:

@@ -95,18 +95,21 @@ def batch(
     with make(api_key, base_url) as client:
         live = Live(enabled=not json_ and not dry_run)
         with live.show():
-            report = client.batch(
-                input_dir,
-                target,
-                output,
-                recursive=recursive,
-                concurrency=concurrency,
-                rate=rate,
-                dry_run=dry_run,
-                restart=restart,
-                timeout=timeout,
-                on_event=live.on_event,
-            )
+            try:
+                report = client.batch(
+                    input_dir,
+                    target,
+                    output,
+                    recursive=recursive,
+                    concurrency=concurrency,
+                    rate=rate,
+                    dry_run=dry_run,
+                    restart=restart,
+                    timeout=timeout,
+                    on_event=live.on_event,
+                )
+            except ValidationError as exc:
+                raise _in_cli_words(exc) from None
     if json_:
         render.print_json(report.to_json())
     elif dry_run:
@@ -122,3 +125,14 @@ def batch(
         raise typer.Exit(ExitCode.API)
     if not report.ok:
         raise typer.Exit(ExitCode.TARGET_FAILED)
+
+
+def _in_cli_words(exc: ValidationError) -> ValidationError:
+    """The facade names its Python arguments (``out_dir``, ``restart=True``); say the
+    command's options instead."""
+    message = str(exc)
+    if exc.field == "out_dir":
+        message = message.removeprefix("out_dir: ")
+        message = message.replace("--restart (restart=True)", "--restart")
+        return ValidationError(message, field="--output")
+    return exc

@@ -1,6 +1,7 @@
 """The ``audioshake`` command. Exit codes: 0 every target completed, 1 some target failed,
-2 usage or validation error, 3 API or network error, 4 timeout. Errors are one line on
-stderr (``AUDIOSHAKE_DEBUG=1`` shows the traceback).
+2 usage or validation error, 3 API or network error, 4 timeout, 130 interrupted (Ctrl-C).
+Errors are one line on stderr (``AUDIOSHAKE_DEBUG=1`` shows the traceback); ``-v`` shows
+each HTTP request, answer and retry on stderr (the ``audioshake_kit`` logger, ``logs``).
 
 Only typer is imported to build the commands: the client, the generated models, the media
 probe and the rich renderer load inside the command that runs, so ``--help`` is quick.
@@ -97,16 +98,49 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _log_to_stderr() -> Callable[[], None]:
+    """Show the kit's log (``audioshake_kit``, DEBUG) on stderr; returns the undo."""
+    import logging
+    import sys
+
+    from ..logs import LOGGER
+
+    logger = logging.getLogger(LOGGER)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+
+    def undo() -> None:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+    return undo
+
+
 @app.callback()
 def main(
+    ctx: typer.Context,
     version: Annotated[
         bool,
         typer.Option(
             "--version", callback=_version, is_eager=True, help="Print the version and exit."
         ),
     ] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            "-v",
+            help="Show each HTTP request and answer (method, URL, status, ms, request id)"
+            " and each retry on stderr; keys and link signatures are left out.",
+        ),
+    ] = False,
 ) -> None:
     """Stems, dialogue and transcripts from the AudioShake API."""
+    if verbose:
+        ctx.call_on_close(_log_to_stderr())
 
 
 def _fail(code: ExitCode, message: str) -> typer.Exit:
@@ -118,8 +152,20 @@ def _fail(code: ExitCode, message: str) -> typer.Exit:
     return typer.Exit(code)
 
 
-def guarded(func: F) -> F:
-    """Turn the facade's exceptions into one line on stderr and an exit code."""
+def _interrupted(exc: KeyboardInterrupt, hint: str | None) -> str:
+    task_id = getattr(exc, "task_id", None)  # set by errors.after_task_created
+    if task_id is not None:
+        return (
+            f"interrupted; task {task_id} was created and is billed as its targets end:"
+            f" resume with 'audioshake wait {task_id}' then"
+            f" 'audioshake download {task_id} -o DIR'"
+        )
+    return f"interrupted; {hint}" if hint else "interrupted"
+
+
+def guarded(func: F, *, interrupted: str | None = None) -> F:
+    """Turn the facade's exceptions into one line on stderr and an exit code; Ctrl-C
+    exits 130, saying how to resume a task already created (else ``interrupted``)."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -143,8 +189,8 @@ def guarded(func: F) -> F:
             raise _fail(ExitCode.API, message) from None
         except (AudioShakeError, OSError) as exc:
             raise _fail(ExitCode.API, str(exc) or type(exc).__name__) from None
-        except KeyboardInterrupt:
-            raise _fail(ExitCode.API, "interrupted") from None
+        except KeyboardInterrupt as exc:
+            raise _fail(ExitCode.INTERRUPTED, _interrupted(exc, interrupted)) from None
         except Exception as exc:
             if os.environ.get("AUDIOSHAKE_DEBUG"):
                 raise
@@ -225,11 +271,11 @@ def separate(
                 for s in specs
             ]
         task = client.create_task(specs, asset_id=asset.id, metadata=metadata)
-        if not json_:
-            render.out.print(
-                f"Task [b]{task.id}[/b] created; waiting for {len(task.targets)} targets"
-            )
         with after_task_created(task.id):
+            if not json_:
+                render.out.print(
+                    f"Task [b]{task.id}[/b] created; waiting for {len(task.targets)} targets"
+                )
             with bars.targets(len(task.targets)) as on_target:
                 result = client.wait(task, timeout=timeout, on_target=on_target)
             with bars.files() as progress_files:
@@ -451,4 +497,5 @@ def usage(
         render.out.print(line, markup=False)
 
 
-app.command("batch")(guarded(batch_command))  # the command's code is in cli/batch.py
+# the command's code is in cli/batch.py
+app.command("batch")(guarded(batch_command, interrupted="run the same command again to resume"))
