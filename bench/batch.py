@@ -66,7 +66,7 @@ def _stop(proc: subprocess.Popen[Any]) -> None:
 def mock_server(rate_limit: int, speed: float, startup: float = 30.0) -> Iterator[str]:
     options = ["--clock", "real", "--speed", str(speed), "--rate-limit", str(rate_limit)]
     proc = subprocess.Popen(
-        [sys.executable, "-c", MOCK, "serve", "--port", "0", *options],
+        [sys.executable, "-c", MOCK, "serve", "--port", "0", "--quiet", *options],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,

@@ -137,10 +137,11 @@ def mock_server(*args: str, timeout: float = 30.0) -> Iterator[tuple[Child, str]
     ``BENCH_MOCK_PYTHONPATH`` runs the mock from another checkout instead (to compare
     before and after a change): its ``mock_server`` is imported first."""
     serve = ["serve", "--host", HOST, "--port", "0", *args]
-    if os.environ.get("BENCH_MOCK_PYTHONPATH"):
+    if os.environ.get("BENCH_MOCK_PYTHONPATH"):  # older mocks have no access log to quiet
         argv, env = python_argv("-c", "from mock_server.cli import app; app()", *serve)
     else:
-        argv, env = [str(VENV_BIN / "audioshake-mock"), *serve], None
+        # --quiet: a line per request would cost the mock ~50 µs each and flood the pipe
+        argv, env = [str(VENV_BIN / "audioshake-mock"), *serve, "--quiet"], None
     with child("audioshake-mock", argv, env=env) as c:
         m = c.wait_for(r"serving on (http://\S+)", timeout)
         yield c, m.group(1)

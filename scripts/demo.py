@@ -40,6 +40,7 @@ def start_mock() -> tuple[subprocess.Popen[str], str]:
         "20",
         "--seed",
         "1",
+        "--quiet",  # the mock's access log would interleave with the CLI's progress
     ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None

@@ -25,7 +25,7 @@ CLI = "from audioshake_kit.cli.main import app; app()"
 def serve_mock(*args: str, startup: float = 20.0) -> Iterator[str]:
     """Start the mock on a free port; yield its base URL; stop it (SIGTERM) after."""
     proc = subprocess.Popen(
-        [sys.executable, "-c", MOCK, "serve", "--port", "0", *args],
+        [sys.executable, "-c", MOCK, "serve", "--port", "0", "--quiet", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,

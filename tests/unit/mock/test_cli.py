@@ -35,7 +35,7 @@ class Server:
         self.proc = subprocess.Popen(
             command("serve", "--port", "0", *args),
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,  # the access log: nobody reads it here
             text=True,
         )
         self.lines: queue.Queue[str] = queue.Queue()
