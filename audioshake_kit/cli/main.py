@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+from typer.core import TyperArgument, TyperCommand
 
 from ..domain.media import MediaError
 from ..errors import (
@@ -33,11 +34,27 @@ from .context import ExitCode, make_client, make_offline_client
 
 if TYPE_CHECKING:
     from audioshake_client.models import Task
+    from typer._click import Context as ClickContext  # typer's own click
 
     from ..client import AudioShake
     from ..types import TargetSpec, TaskResult
 
 __all__ = ["ExitCode", "app"]
+
+
+class Command(TyperCommand):
+    """Usage lines name a required argument as its help does (``FILE``): typer would
+    write ``{FILE}``."""
+
+    def collect_usage_pieces(self, ctx: "ClickContext") -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if isinstance(param, TyperArgument) and param.required:
+                pieces.append(param.make_metavar(ctx))
+            else:
+                pieces.extend(param.get_usage_pieces(ctx))
+        return pieces
+
 
 app = typer.Typer(
     name="audioshake",
@@ -215,7 +232,7 @@ def _specs(
     return apply_options(specs, client.catalog, language=language, transcript=transcript)
 
 
-@app.command()
+@app.command(cls=Command)
 @guarded
 def separate(
     file: MediaFile,
@@ -292,7 +309,7 @@ def separate(
     _exit_for(result)
 
 
-@app.command()
+@app.command(cls=Command)
 @guarded
 def estimate(
     file: MediaFile,
@@ -319,7 +336,7 @@ def estimate(
         render.out.print(render.estimate_table(est))
 
 
-@app.command()
+@app.command(cls=Command)
 @guarded
 def wait(
     task_id: TaskId,
@@ -347,7 +364,7 @@ def wait(
     _exit_for(result)
 
 
-@app.command()
+@app.command(cls=Command)
 @guarded
 def download(
     task_id: TaskId,
@@ -376,7 +393,7 @@ def download(
             render.out.print(str(path), markup=False)
 
 
-@app.command()
+@app.command(cls=Command)
 @guarded
 def models(
     api_key: ApiKey = None,
@@ -398,7 +415,7 @@ def models(
         render.out.print(render.models_table(found))
 
 
-@tasks_app.command("list")
+@tasks_app.command("list", cls=Command)
 @guarded
 def tasks_list(
     limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 20,
@@ -424,7 +441,7 @@ def tasks_list(
         render.out.print(render.tasks_table(found))
 
 
-@tasks_app.command("get")
+@tasks_app.command("get", cls=Command)
 @guarded
 def tasks_get(
     task_id: TaskId,
@@ -447,7 +464,7 @@ def tasks_get(
         render.print_result(TaskResult.from_task(task))
 
 
-@assets_app.command("list")
+@assets_app.command("list", cls=Command)
 @guarded
 def assets_list(
     api_key: ApiKey = None,
@@ -468,7 +485,7 @@ def assets_list(
         render.out.print(render.assets_table(found))
 
 
-@app.command()
+@app.command(cls=Command)
 @guarded
 def usage(
     distribution: Annotated[
@@ -498,4 +515,6 @@ def usage(
 
 
 # the command's code is in cli/batch.py
-app.command("batch")(guarded(batch_command, interrupted="run the same command again to resume"))
+app.command("batch", cls=Command)(
+    guarded(batch_command, interrupted="run the same command again to resume")
+)
