@@ -104,9 +104,9 @@ class Live:
 
 def summary_table(report: BatchReport) -> Table:
     title = "Batch" + (" (stopped at --timeout; run again to continue)" if report.timed_out else "")
-    table = Table(title=title)
-    table.add_column("")
-    table.add_column("", justify="right")
+    table = Table(title=title, show_header=False)  # rows of name and value: no header row
+    table.add_column("name")
+    table.add_column("value", justify="right")
     for status, n in report.counts().items():
         table.add_row(status, str(n))
     table.add_row("credits spent / estimated", f"{report.spent:g} / {report.estimated:g}")

@@ -104,3 +104,10 @@ def test_restart_creates_new_tasks(
     assert run(songs, "-t", "vocals", "-o", tmp_path / "out").exit_code == 0
     assert run(songs, "-t", "vocals", "-o", tmp_path / "out", "--restart").exit_code == 0
     assert len(calls(mock, "POST", "/tasks")) == 6
+
+
+def test_the_summary_table_has_no_empty_row(run: Run, songs: Path, tmp_path: Path) -> None:
+    result = run(songs, "-t", "vocals", "-o", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.stdout.splitlines() if line.strip()[:1] in ("│", "┃")]
+    assert rows and all(line.strip(" │┃") for line in rows), result.stdout
