@@ -82,6 +82,12 @@ BaseUrl = Annotated[
         show_default=False,
     ),
 ]
+OFFLINE = (
+    "Not used: estimate sends nothing (the price list is packaged); accepted so that"
+    " the options every other command takes work here too."
+)
+OfflineApiKey = Annotated[str | None, typer.Option("--api-key", help=OFFLINE, show_default=False)]
+OfflineBaseUrl = Annotated[str | None, typer.Option("--base-url", help=OFFLINE, show_default=False)]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON (its shape is given above).")]
 Targets = Annotated[
     list[str],
@@ -291,7 +297,8 @@ def separate(
         with after_task_created(task.id):
             if not json_:
                 render.out.print(
-                    f"Task [b]{task.id}[/b] created; waiting for {len(task.targets)} targets"
+                    f"Task [b]{task.id}[/b] created;"
+                    f" waiting for {render.count(len(task.targets), 'target')}"
                 )
             with bars.targets(len(task.targets)) as on_target:
                 result = client.wait(task, timeout=timeout, on_target=on_target)
@@ -314,8 +321,8 @@ def separate(
 def estimate(
     file: MediaFile,
     target: Targets = [],  # noqa: B006
-    api_key: ApiKey = None,
-    base_url: BaseUrl = None,
+    api_key: OfflineApiKey = None,
+    base_url: OfflineBaseUrl = None,
     json_: Json = False,
 ) -> None:
     """Credits the targets would cost on FILE. Sends nothing.
@@ -495,7 +502,8 @@ def usage(
     base_url: BaseUrl = None,
     json_: Json = False,
 ) -> None:
-    """Credits used: per month, or per model with --distribution.
+    """Targets run and minutes processed, per month or, with --distribution, per model
+    (as the API's task statistics give them; they hold no credits).
 
     --json: [{month, totalTargets, totalMinutes}] or [{model, totalTargets, totalMinutes}]
     (totalMinutes is a string, as the API gives it).
@@ -510,7 +518,8 @@ def usage(
         return
     key = "model" if distribution else "month"
     for row in rows:
-        line = f"{row[key]}: {row['totalTargets']} targets, {row['totalMinutes']} min"
+        targets = render.count(row["totalTargets"], "target")
+        line = f"{row[key]}: {targets}, {row['totalMinutes']} min"
         render.out.print(line, markup=False)
 
 

@@ -4,6 +4,7 @@ what a command does, counts in words, the models table, and the JSON's UTC datet
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from typer.testing import CliRunner
 from audioshake_kit import AudioShake
 from audioshake_kit.cli import context, main
 
-from .helpers import API, FakeClock
+from .helpers import API, FILES, FakeClock, target_json, task_json
 
 Run = Callable[..., Any]
 
@@ -53,3 +54,51 @@ def test_a_missing_argument_is_named_plainly(run: Run) -> None:
     result = run("separate", "-t", "vocals")
     assert result.exit_code == 2
     assert "Usage: audioshake separate [OPTIONS] FILE" in result.stderr
+
+
+def test_estimate_says_why_it_takes_a_key_and_url_it_does_not_use(
+    run: Run, api: respx.MockRouter, wav: Path
+) -> None:
+    help_ = " ".join(run("estimate", "--help").stdout.split())
+    assert "Sends nothing" in help_
+    assert help_.count("Not used: estimate sends nothing") == 2  # --api-key and --base-url
+    result = run("estimate", wav, "-t", "vocals", "--api-key", "x", "--base-url", "http://x.test")
+    assert result.exit_code == 0, result.output  # old scripts still work
+    assert not api.calls
+
+
+def test_usage_help_says_what_it_prints(run: Run, api: respx.MockRouter) -> None:
+    help_ = " ".join(run("usage", "--help").stdout.split())
+    assert "Credits used" not in help_
+    assert "Targets run and minutes processed, per month or, with --distribution, per model" in (
+        help_
+    )
+    api.get(f"{API}/tasks/statistics").respond(
+        200,
+        json=[
+            {"month": "2026-04", "totalTargets": 1, "totalMinutes": "3"},
+            {"month": "2026-05", "totalTargets": 2, "totalMinutes": "7"},
+        ],
+    )
+    result = run("usage")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == ["2026-04: 1 target, 3 min", "2026-05: 2 targets, 7 min"]
+
+
+@pytest.mark.parametrize(
+    ("models", "words"), [(["vocals"], "1 target"), (["vocals", "drums"], "2 targets")]
+)
+def test_separate_counts_targets_in_words(
+    run: Run, api: respx.MockRouter, wav: Path, tmp_path: Path, models: list[str], words: str
+) -> None:
+    api.post(f"{API}/assets").respond(
+        200, json={"id": "asset-1", "format": "wav", "name": "song.wav"}
+    )
+    api.post(f"{API}/tasks").respond(200, json=task_json(targets=[target_json(m) for m in models]))
+    done = task_json(targets=[target_json(m, "completed") for m in models])
+    api.get(f"{API}/tasks/task-1").respond(200, json=done)
+    api.get(url__regex=rf"{FILES}/.*").respond(200, content=b"stem")
+    args = [a for m in models for a in ("-t", m)]
+    result = run("separate", wav, *args, "-o", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert f"task-1 created; waiting for {words}\n" in result.stdout
