@@ -90,7 +90,9 @@ class FileReport:
 class BatchEvent:
     """A step of the batch, given to ``on_event`` (from the batch's worker threads).
 
-    ``kind``: ``planned`` (``files`` found, ``todo`` not finished), ``examined``,
+    ``kind``: ``planned`` (``files`` found, ``todo`` not finished; ``resumed``: a
+    manifest was there, of whose files ``done`` are finished, ``in_flight`` have a task
+    not finished and ``left`` have none yet), ``examined``,
     ``skipped``, ``uploaded``, ``create_sending`` (recorded in the manifest, about to be
     sent), ``task_created``, ``task_recovered`` (found by its token after a crash),
     ``task_finished``, ``download_progress``, ``output_downloaded``, ``file_done``,

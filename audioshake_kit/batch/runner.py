@@ -39,7 +39,7 @@ from ..errors import (
     ValidationError,
 )
 from ..sending import CLOCK_SKEW_S
-from .manifest import FileRow, Manifest, ManifestError
+from .manifest import MANIFEST_NAME, FileRow, Manifest, ManifestError
 from .pacing import PacedLimiter
 from .plan import discover, output_dir
 from .poller import Poller
@@ -106,6 +106,7 @@ class BatchRunner:
         opts.out_dir.mkdir(parents=True, exist_ok=True)
         if opts.restart:
             Manifest.archive(opts.out_dir)
+        resumed = (opts.out_dir / MANIFEST_NAME).exists()
         account = Manifest.account(self.client.base_url, self.client.api_key)
         try:
             manifest = Manifest.open(opts.out_dir, targets=self.wires, account=account, now=started)
@@ -121,7 +122,15 @@ class BatchRunner:
             self._recover(steps, items)
             prepare, waiting = self._route(steps, items)
             todo = len(prepare) + len(waiting)
-            self._emit(BatchEvent("planned", None, {"files": len(items), "todo": todo}))
+            planned = {
+                "files": len(items),
+                "todo": todo,
+                "resumed": resumed,
+                "done": len(items) - todo,
+                "in_flight": len(waiting),
+                "left": len(prepare),
+            }
+            self._emit(BatchEvent("planned", None, planned))
             timed_out = self._loop(steps, prepare, waiting, started)
         except BaseException:
             with contextlib.suppress(Exception):

@@ -93,7 +93,7 @@ def batch(
 
     make = make_offline_client if dry_run else make_client
     with make(api_key, base_url) as client:
-        live = Live(enabled=not json_ and not dry_run)
+        live = Live(enabled=not json_ and not dry_run, notes=not json_)
         with live.show():
             try:
                 report = client.batch(

@@ -16,7 +16,7 @@ from rich.table import Table
 from ..batch import BatchEvent, BatchReport
 from . import render
 
-__all__ = ["Live", "estimate_table", "failures_table", "summary_table"]
+__all__ = ["Live", "estimate_table", "failures_table", "resuming_line", "summary_table"]
 
 _MAX_ROWS = 50
 _RATE_WINDOW_S = 3.0  # the request rate shown is over the last few seconds
@@ -29,8 +29,9 @@ class Live:
     """Progress on stderr: files done/failed/running, credits spent vs estimated, and the
     request rate. Events arrive from the batch's worker threads."""
 
-    def __init__(self, *, enabled: bool) -> None:
+    def __init__(self, *, enabled: bool, notes: bool = True) -> None:
         self.enabled = enabled and render.err.is_terminal
+        self.notes = notes  # one-off lines on stderr (resuming), terminal or not
         self._lock = threading.Lock()
         self._progress: Progress | None = None
         self._bar: Any = None
@@ -59,6 +60,8 @@ class Live:
             yield
 
     def on_event(self, event: BatchEvent) -> None:
+        if event.kind == "planned" and event.data.get("resumed") and self.notes:
+            render.err.print(resuming_line(event), markup=False, soft_wrap=True)
         if self._progress is None:
             return
         with self._lock:
@@ -97,6 +100,15 @@ class Live:
             return 0.0
         (t0, n0), (t1, n1) = self._samples[0], self._samples[-1]
         return (n1 - n0) / (t1 - t0) if t1 > t0 else 0.0
+
+
+def resuming_line(event: BatchEvent) -> str:
+    """What a rerun picks up: files finished, with a task in flight, and left."""
+    d = event.data
+    return (
+        f"Resuming from the manifest: {d.get('done', 0)} of {d.get('files', 0)} files done,"
+        f" {d.get('in_flight', 0)} in flight, {d.get('left', 0)} left"
+    )
 
 
 # -- tables ----------------------------------------------------------------------------

@@ -111,3 +111,19 @@ def test_the_summary_table_has_no_empty_row(run: Run, songs: Path, tmp_path: Pat
     assert result.exit_code == 0, result.output
     rows = [line for line in result.stdout.splitlines() if line.strip()[:1] in ("│", "┃")]
     assert rows and all(line.strip(" │┃") for line in rows), result.stdout
+
+
+def test_a_rerun_says_once_on_stderr_that_it_resumes(
+    run: Run, mock: InProcessMock, songs: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    first = run(songs, "-t", "vocals", "-o", out, "--timeout", "0")
+    assert first.exit_code == 4 and "Resuming" not in first.output
+    again = run(songs, "-t", "vocals", "-o", out)
+    assert again.exit_code == 0, again.output
+    line = "Resuming from the manifest: 0 of 3 files done, 0 in flight, 3 left"
+    assert again.stderr.count("Resuming") == 1 and line in again.stderr
+    assert "Resuming" not in again.stdout
+    quiet = run(songs, "-t", "vocals", "-o", out, "--json")
+    assert quiet.exit_code == 0 and "Resuming" not in quiet.output
+    assert json.loads(quiet.stdout)["ok"] is True

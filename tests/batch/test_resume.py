@@ -200,3 +200,27 @@ def test_outputs_gone_after_retention_are_reported(
     assert set(statuses(report).values()) == {"failed"}
     assert all("--restart" in (f.error or "") for f in report.files)
     assert len(calls(mock, "POST", "/tasks")) == 3
+
+
+def test_a_rerun_says_what_it_resumes(mock: InProcessMock, songs: Path, tmp_path: Path) -> None:
+    client = mock.facade()
+    out = tmp_path / "out"
+    first: list[BatchEvent] = []
+
+    def crash_after_first_task(event: BatchEvent) -> None:
+        first.append(event)
+        if event.kind == "task_created":
+            raise Crash(event.kind)
+
+    with pytest.raises(Crash):
+        client.batch(songs, ["vocals"], out, concurrency=1, on_event=crash_after_first_task)
+    assert first[0].kind == "planned" and first[0].data["resumed"] is False
+    seen: list[BatchEvent] = []
+    assert client.batch(songs, ["vocals"], out, on_event=seen.append).ok
+    planned = [e.data for e in seen if e.kind == "planned"]
+    assert len(planned) == 1
+    counts = {k: planned[0][k] for k in ("resumed", "files", "done", "in_flight", "left")}
+    assert counts == {"resumed": True, "files": 3, "done": 0, "in_flight": 1, "left": 2}
+    seen.clear()
+    client.batch(songs, ["vocals"], out, on_event=seen.append)
+    assert [e.data["done"] for e in seen if e.kind == "planned"] == [3]
