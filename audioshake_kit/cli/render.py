@@ -160,18 +160,33 @@ def result_table(result: TaskResult) -> Table:
     return table
 
 
+def _variants(model: Model) -> str:
+    """``id`` per variant, ``*`` on the default, ``(rate)`` where it has its own."""
+    names = []
+    for v in _opt(model.variants) or []:
+        rate = _opt(v.credits_per_minute)
+        names.append(v.id + ("*" if _opt(v.default) else "") + (f" ({rate:g})" if rate else ""))
+    return ", ".join(names)
+
+
 def models_table(models: Sequence[Model]) -> Table:
-    table = Table(title="Models")
-    for col in ("id", "name", "category", "credits/min", "formats", "access"):
-        table.add_column(col)
+    """One row per model; long cells wrap (``fold``) rather than being cut at the width,
+    but an id stays whole."""
+    table = Table(title="Models", caption="variants: * the default, (credits/min) its own rate")
+    table.add_column("id", no_wrap=True)  # whole, to copy into -t
+    for col in ("name", "category", "credits/min", "variants", "residual", "formats", "access"):
+        table.add_column(col, overflow="fold")
     for m in models:
         rate = _opt(m.credits_per_minute)
+        residual = _opt(m.supports_residual)
         table.add_row(
             escape(m.id),
             escape(m.name),
             escape(_opt(m.category) or ""),
             "" if rate is None else f"{rate:g}",
-            ",".join(m.output_formats),
+            escape(_variants(m)),
+            "" if residual is None else ("yes" if residual else "no"),
+            ", ".join(m.output_formats),
             m.access,
         )
     return table

@@ -102,3 +102,83 @@ def test_separate_counts_targets_in_words(
     result = run("separate", wav, *args, "-o", tmp_path)
     assert result.exit_code == 0, result.output
     assert f"task-1 created; waiting for {words}\n" in result.stdout
+
+
+MODELS = {
+    "models": [
+        {
+            "id": "vocals",
+            "name": "Vocals",
+            "category": "instrumentStemSeparation",
+            "access": "enabled",
+            "outputFormats": ["wav", "mp3", "flac", "aiff", "mp4"],
+            "creditsPerMinute": 1.0,
+            "supportsResidual": True,
+            "variants": [{"id": "high_quality", "creditsPerMinute": 1.5}],
+        },
+        {
+            "id": "multi_voice",
+            "name": "Multi Voice",
+            "category": "speechSeparationWithAVeryLongCategoryName",
+            "access": "enabled",
+            "outputFormats": ["wav"],
+            "creditsPerMinute": 10.0,
+            "supportsResidual": False,
+            "variants": [{"id": "two_speaker", "default": True}, {"id": "n_speaker"}],
+        },
+        {
+            "id": "music_detection",
+            "name": "Music Detection",
+            "access": "request_access",
+            "outputFormats": ["json"],
+        },
+    ]
+}
+
+
+def _cells(table: str, column: int) -> dict[str, str]:
+    """The text of ``column`` in each row without spaces, keyed by the row's id (folded
+    lines joined)."""
+    rows: dict[str, str] = {}
+    key = ""
+    for line in table.splitlines():
+        if not line.startswith("│"):
+            continue
+        cells = [c.strip() for c in line.split("│")[1:-1]]
+        key = cells[0] or key
+        rows[key] = rows.get(key, "") + "".join(cells[column].split())
+    return rows
+
+
+def test_models_table_shows_variants_and_residual_and_folds_long_cells(
+    run: Run, api: respx.MockRouter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rich.console import Console
+
+    from audioshake_kit.cli import render
+
+    monkeypatch.setattr(render, "out", Console(width=120, highlight=False))
+    api.get(f"{API}/models").respond(200, json=MODELS)
+    result = run("models")
+    assert result.exit_code == 0, result.output
+    table = result.stdout
+    assert "…" not in table
+    assert max(len(line) for line in table.splitlines()) <= 120
+    header = [c.strip() for c in table.splitlines()[2].split("┃")[1:-1]]
+    assert header == [
+        "id",
+        "name",
+        "category",
+        "credits/min",
+        "variants",
+        "residual",
+        "formats",
+        "access",
+    ]
+    assert _cells(table, 2)["multi_voice"] == "speechSeparationWithAVeryLongCategoryName"
+    assert _cells(table, 4) == {
+        "vocals": "high_quality(1.5)",
+        "multi_voice": "two_speaker*,n_speaker",
+        "music_detection": "",
+    }
+    assert _cells(table, 5) == {"vocals": "yes", "multi_voice": "no", "music_detection": ""}
