@@ -432,7 +432,7 @@ def tasks_list(
 ) -> None:
     """The newest tasks.
 
-    --json: [Task], each as GET /tasks returns it.
+    --json: [Task], each as GET /tasks returns it (UTC times end in Z).
     """
     from . import render
 
@@ -443,7 +443,7 @@ def tasks_list(
                 break
             found.append(task)
     if json_:
-        render.print_json([t.to_dict() for t in found])
+        render.print_json([render.api_json(t) for t in found])
     else:
         render.out.print(render.tasks_table(found))
 
@@ -466,7 +466,7 @@ def tasks_get(
     with make_client(api_key, base_url) as client:
         task = client.get_task(task_id)
     if json_:
-        render.print_json(task.to_dict())
+        render.print_json(render.api_json(task))
     else:
         render.print_result(TaskResult.from_task(task))
 
@@ -487,7 +487,7 @@ def assets_list(
     with make_client(api_key, base_url) as client:
         found = client.list_assets()
     if json_:
-        render.print_json([a.to_dict() for a in found])
+        render.print_json([render.api_json(a) for a in found])
     else:
         render.out.print(render.assets_table(found))
 

@@ -29,6 +29,7 @@ from ..types import Estimate, TaskResult
 
 __all__ = [
     "Bars",
+    "api_json",
     "count",
     "estimate_json",
     "estimate_table",
@@ -50,6 +51,30 @@ def print_json(data: Any) -> None:
 def count(n: int, noun: str) -> str:
     """``n`` and ``noun``, plural unless ``n`` is 1: ``1 target``, ``2 targets``."""
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+DATETIME_KEYS = frozenset({"createdAt", "updatedAt", "completedAt", "expiresAt"})
+"""The datetime fields of a Task, its targets and an Asset, as the API names them."""
+
+
+def api_json(item: Task | Asset) -> dict[str, Any]:
+    """``item.to_dict()`` with UTC datetimes ending in ``Z`` as the API sends them (the
+    generated ``to_dict`` writes ``isoformat()``: ``+00:00``)."""
+    return _utc_z(item.to_dict())
+
+
+def _utc_z(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: _utc_z_value(k, v) for k, v in data.items()}
+
+
+def _utc_z_value(key: str, value: Any) -> Any:
+    if key in DATETIME_KEYS and isinstance(value, str) and value.endswith("+00:00"):
+        return value[: -len("+00:00")] + "Z"
+    if isinstance(value, dict):
+        return _utc_z(value)
+    if isinstance(value, list):
+        return [_utc_z(v) if isinstance(v, dict) else v for v in value]
+    return value
 
 
 def _opt(value: Any) -> Any:
@@ -85,7 +110,7 @@ def estimate_json(est: Estimate) -> dict[str, Any]:
 
 def result_json(result: TaskResult, estimate: Estimate | None = None) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "task": result.task.to_dict(),
+        "task": api_json(result.task),
         "succeeded": [
             {"id": t.id, "model": t.model, "variant": _opt(t.variant), "cost": _opt(t.cost)}
             for t in result.succeeded

@@ -3,6 +3,7 @@ what a command does, counts in words, the models table, and the JSON's UTC datet
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -182,3 +183,42 @@ def test_models_table_shows_variants_and_residual_and_folds_long_cells(
         "music_detection": "",
     }
     assert _cells(table, 5) == {"vocals": "yes", "multi_voice": "no", "music_detection": ""}
+
+
+def test_json_of_tasks_and_assets_writes_utc_times_with_z_as_the_api_does(
+    run: Run, api: respx.MockRouter
+) -> None:
+    created, updated = "2026-05-28T20:26:40Z", "2026-05-28T20:27:41.500000Z"
+    target = {**target_json("vocals", "completed"), "createdAt": created, "updatedAt": updated}
+    task = {
+        **task_json(targets=[target], metadata="2026-05-28T20:26:40+00:00"),
+        "updatedAt": updated,
+        "completedAt": updated,
+    }
+    assert task["createdAt"] == created
+    asset = {"id": "asset-1", "format": "wav", "name": "song.wav"}
+    api.get(f"{API}/tasks/task-1").respond(200, json=task)
+    api.get(f"{API}/tasks").respond(200, json=[task])
+    api.get(f"{API}/assets").respond(
+        200, json=[{**asset, "createdAt": created, "expiresAt": "2026-05-31T20:26:40Z"}]
+    )
+
+    def ok(*args: Any) -> Any:
+        result = run(*args, "--json")
+        assert result.exit_code == 0, result.output
+        assert '+00:00"' not in result.stdout.replace(task["metadata"], "")
+        return json.loads(result.stdout)
+
+    for got in (ok("tasks", "get", "task-1"), ok("tasks", "list")[0], ok("wait", "task-1")["task"]):
+        assert (got["createdAt"], got["updatedAt"], got["completedAt"]) == (
+            created,
+            updated,
+            updated,
+        )
+        assert (got["targets"][0]["createdAt"], got["targets"][0]["updatedAt"]) == (
+            created,
+            updated,
+        )
+        assert got["metadata"] == "2026-05-28T20:26:40+00:00"  # stored as-is, not a time
+    listed = ok("assets", "list")[0]
+    assert (listed["createdAt"], listed["expiresAt"]) == (created, "2026-05-31T20:26:40Z")
