@@ -67,6 +67,11 @@ class PacedLimiter:
         """Request starts ``inner`` lets through per window."""
         return self.inner.capacity
 
+    def stamp(self) -> tuple[float, int]:
+        """The time and ``count`` together: the requests let through by that time."""
+        with self._cond:
+            return self._clock(), self.count
+
     def acquire(self) -> None:
         """Return when a request may start under both windows; it counts from now."""
         me = threading.get_ident()

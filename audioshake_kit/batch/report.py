@@ -92,12 +92,14 @@ class BatchEvent:
 
     ``kind``: ``planned`` (``files`` found, ``todo`` not finished; ``resumed``: a
     manifest was there, of whose files ``done`` are finished, ``in_flight`` have a task
-    not finished and ``left`` have none yet), ``examined``,
-    ``skipped``, ``uploaded``, ``create_sending`` (recorded in the manifest, about to be
-    sent), ``task_created``, ``task_recovered`` (found by its token after a crash),
+    not finished and ``left`` have none yet; ``limit``: requests per second let
+    through; ``done_paths``, ``in_flight_paths``, and
+    the ``estimates`` and ``costs`` already recorded, by path), ``examined``,
+    ``skipped``, ``ignored``, ``uploaded``, ``create_sending`` (recorded in the
+    manifest, about to be sent), ``task_created``, ``task_recovered`` (found by its token after a crash),
     ``task_finished``, ``download_progress``, ``output_downloaded``, ``file_done``,
     ``file_failed``, ``poll``. Every event's ``data`` has ``requests``: the API requests
-    sent so far by the batch."""
+    sent so far by the batch, and ``at``: the time on the client's clock."""
 
     kind: str
     path: str | None = None

@@ -97,7 +97,8 @@ class BatchRunner:
     def _emit(self, event: BatchEvent) -> None:
         """Give ``on_event`` the event, with the count of requests sent so far."""
         if self._on_event is not None:
-            data = {**event.data, "requests": self.limiter.count}
+            at, count = self.limiter.stamp()
+            data = {**event.data, "requests": count, "at": at}
             self._on_event(BatchEvent(event.kind, event.path, data))
 
     def run(self) -> BatchReport:
@@ -126,9 +127,22 @@ class BatchRunner:
                 "files": len(items),
                 "todo": todo,
                 "resumed": resumed,
+                "limit": self.limiter.limit,
                 "done": len(items) - todo,
                 "in_flight": len(waiting),
                 "left": len(prepare),
+                "done_paths": sorted(i.file.rel for i in _finished_items(items, prepare, waiting)),
+                "in_flight_paths": sorted(i.file.rel for i in waiting.values()),
+                "estimates": {
+                    i.file.rel: i.row.estimate
+                    for i in items
+                    if i.row is not None and i.unchanged and i.row.estimate is not None
+                },
+                "costs": {
+                    i.file.rel: i.row.cost
+                    for i in items
+                    if i.row is not None and i.unchanged and i.row.cost is not None
+                },
             }
             self._emit(BatchEvent("planned", None, planned))
             timed_out = self._loop(steps, prepare, waiting, started)
@@ -358,6 +372,14 @@ class BatchRunner:
             error=error,
             error_kind=kind,
         )
+
+
+def _finished_items(
+    items: list[Item], prepare: deque[Item], waiting: dict[str, Item]
+) -> list[Item]:
+    """The files with nothing left to do (neither to prepare nor waited for)."""
+    busy = {id(i) for i in prepare} | {id(i) for i in waiting.values()}
+    return [i for i in items if id(i) not in busy]
 
 
 def _finished(steps: FileSteps, item: Item, row: FileRow) -> bool:

@@ -147,6 +147,7 @@ class FileSteps:
         seen = examine(self.client, f, self.wires)
         if seen.verdict == "ignored":
             item.final = FileReport(f.rel, "ignored", error=seen.reason)
+            self.emit(BatchEvent("ignored", f.rel, {"reason": seen.reason}))
             return None
         try:
             sha = sha256_file(f.path)
@@ -157,6 +158,8 @@ class FileSteps:
             row = self.manifest.update(row.id, now, size=f.size, mtime_ns=f.mtime_ns)
             item.row = row
             if row.estimate is not None and seen.estimate is not None:
+                known = {"estimate": row.estimate, "sha256": sha}
+                self.emit(BatchEvent("examined", f.rel, known))
                 return row  # touched, not changed: its recorded progress stands
         else:
             row = self._new_version(item, sha, now)

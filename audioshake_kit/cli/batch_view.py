@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -14,15 +14,113 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ..batch import BatchEvent, BatchReport
+from ..domain.billing import round_credits
 from . import render
 
-__all__ = ["Live", "estimate_table", "failures_table", "resuming_line", "summary_table"]
+__all__ = ["Live", "Tally", "estimate_table", "failures_table", "resuming_line", "summary_table"]
 
 _MAX_ROWS = 50
 _RATE_WINDOW_S = 3.0  # the request rate shown is over the last few seconds
 
 
 # -- live progress ---------------------------------------------------------------------
+
+
+class Tally:
+    """The batch so far, from its events: files done, failed and running, credits spent
+    vs estimated (by path, so that an event seen twice counts once), and the request
+    rate on the batch's clock (each event's ``at``)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self.total: int | None = None
+        self.limit: int | None = None  # requests per second the batch lets through
+        self.done: set[str] = set()
+        self.failed: set[str] = set()
+        self.ignored: set[str] = set()
+        self.started: set[str] = set()
+        self.estimates: dict[str, float] = {}
+        self.costs: dict[str, float] = {}
+        self._start: float | None = None
+        self._samples: deque[tuple[float, int]] = deque()  # (time, requests so far)
+
+    def apply(self, event: BatchEvent) -> None:
+        kind, path, data = event.kind, event.path or "", event.data
+        now = float(data.get("at", self._clock()))
+        if self._start is None:
+            self._start = now
+        count = int(data.get("requests", 0))
+        if self._samples:  # events from several threads may come out of order
+            last_at, last_count = self._samples[-1]
+            now, count = max(now, last_at), max(count, last_count)
+        self._samples.append((now, count))
+        while self._samples[0][0] < now - _RATE_WINDOW_S:
+            self._samples.popleft()
+        if kind == "planned":
+            self.total = int(data["files"])
+            self.limit = data.get("limit")
+            self.done.update(data.get("done_paths", ()))
+            self.started.update(data.get("in_flight_paths", ()))
+            self.estimates.update(data.get("estimates", {}))
+            self.costs.update(data.get("costs", {}))
+        elif kind == "examined":
+            self.estimates[path] = float(data.get("estimate", 0.0))
+            self.started.add(path)
+        elif kind == "task_finished":
+            self.costs[path] = float(data.get("cost", 0.0))
+            self.started.add(path)
+        elif kind == "file_done":
+            self.done.add(path)
+            self.failed.discard(path)
+        elif kind in ("file_failed", "skipped"):
+            self.failed.add(path)
+        elif kind == "ignored":
+            self.ignored.add(path)
+        elif path:
+            self.started.add(path)
+
+    @property
+    def finished(self) -> int:
+        return len(self.done | self.failed | self.ignored)
+
+    @property
+    def running(self) -> int:
+        return len(self.started - self.done - self.failed - self.ignored)
+
+    @property
+    def estimated(self) -> float:
+        return round_credits(sum(self.estimates.values()))
+
+    @property
+    def spent(self) -> float:
+        return round_credits(sum(self.costs.values()))
+
+    def rate(self) -> float:
+        """Requests per second over the last few seconds (over at least 1 s: two events
+        close together say nothing of a rate), and never more than the batch's limit:
+        events sample the count coarsely, so a window's edges can take in a request
+        more than it had."""
+        if not self._samples:
+            return 0.0
+        (t0, n0), (t1, n1) = self._samples[0], self._samples[-1]
+        rate = (n1 - n0) / max(1.0, t1 - t0)
+        return rate if self.limit is None else min(rate, float(self.limit))
+
+    def status(self, *, markup: bool = True) -> str:
+        done, failed = len(self.done), len(self.failed)
+        ok, bad = (
+            (f"[green]{done} done[/green]", f"[red]{failed} failed[/red]")
+            if markup
+            else (
+                f"{done} done",
+                f"{failed} failed",
+            )
+        )
+        ignored = f" {len(self.ignored)} ignored" if self.ignored else ""
+        return (
+            f"{ok} {bad}{ignored} {self.running} running · "
+            f"{self.spent:g}/{self.estimated:g} credits · {self.rate():.0f} req/s"
+        )
 
 
 class Live:
@@ -35,12 +133,7 @@ class Live:
         self._lock = threading.Lock()
         self._progress: Progress | None = None
         self._bar: Any = None
-        self._done: set[str] = set()
-        self._failed: set[str] = set()
-        self._started: set[str] = set()
-        self._estimated = 0.0
-        self._spent = 0.0
-        self._samples: deque[tuple[float, int]] = deque()  # (time, requests so far)
+        self.tally = Tally()
 
     @contextmanager
     def show(self) -> Iterator[None]:
@@ -65,41 +158,9 @@ class Live:
         if self._progress is None:
             return
         with self._lock:
-            self._apply(event)
-            now = time.monotonic()
-            self._samples.append((now, int(event.data.get("requests", 0))))
-            while self._samples[0][0] < now - _RATE_WINDOW_S:
-                self._samples.popleft()
-            done, failed = len(self._done), len(self._failed)
-            running = len(self._started - self._done - self._failed)
-            status = (
-                f"[green]{done} done[/green] [red]{failed} failed[/red] {running} running · "
-                f"{self._spent:g}/{self._estimated:g} credits · {self._rate():.0f} req/s"
-            )
-            self._progress.update(self._bar, completed=done + failed, status=status)
-
-    def _apply(self, event: BatchEvent) -> None:
-        kind, path = event.kind, event.path or ""
-        if kind == "planned":
-            assert self._progress is not None
-            self._progress.update(self._bar, total=event.data["files"])
-        elif kind == "examined":
-            self._estimated += float(event.data.get("estimate", 0.0))
-            self._started.add(path)
-        elif kind == "task_finished":
-            self._spent += float(event.data.get("cost", 0.0))
-        elif kind == "file_done":
-            self._done.add(path)
-        elif kind in ("file_failed", "skipped"):
-            self._failed.add(path)
-        elif path:
-            self._started.add(path)
-
-    def _rate(self) -> float:
-        if len(self._samples) < 2:
-            return 0.0
-        (t0, n0), (t1, n1) = self._samples[0], self._samples[-1]
-        return (n1 - n0) / (t1 - t0) if t1 > t0 else 0.0
+            self.tally.apply(event)
+            t = self.tally
+            self._progress.update(self._bar, total=t.total, completed=t.finished, status=t.status())
 
 
 def resuming_line(event: BatchEvent) -> str:
