@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -20,6 +21,7 @@ from . import render
 __all__ = ["Live", "Tally", "estimate_table", "failures_table", "resuming_line", "summary_table"]
 
 _MAX_ROWS = 50
+SUMMARY_EVERY_S = 30.0  # without a terminal, a summary line at least this often
 _RATE_WINDOW_S = 3.0  # the request rate shown is over the last few seconds
 
 
@@ -127,9 +129,20 @@ class Live:
     """Progress on stderr: files done/failed/running, credits spent vs estimated, and the
     request rate. Events arrive from the batch's worker threads."""
 
-    def __init__(self, *, enabled: bool, notes: bool = True) -> None:
-        self.enabled = enabled and render.err.is_terminal
+    def __init__(
+        self,
+        *,
+        enabled: bool,
+        notes: bool = True,
+        console: Console | None = None,
+        every: float = SUMMARY_EVERY_S,
+    ) -> None:
+        self.console = console or render.err
+        self.enabled = enabled and self.console.is_terminal
+        self.plain = enabled and not self.console.is_terminal  # CI logs: plain lines
         self.notes = notes  # one-off lines on stderr (resuming), terminal or not
+        self.every = every
+        self._last: float | None = None  # when the last plain summary line went out
         self._lock = threading.Lock()
         self._progress: Progress | None = None
         self._bar: Any = None
@@ -147,20 +160,47 @@ class Live:
             TextColumn("{task.fields[status]}"),
             TimeElapsedColumn(),
         )
-        with Progress(*columns, console=render.err, transient=False) as progress:
+        with Progress(*columns, console=self.console, transient=False) as progress:
             self._progress = progress
             self._bar = progress.add_task("files", total=None, status="starting")
             yield
 
     def on_event(self, event: BatchEvent) -> None:
         if event.kind == "planned" and event.data.get("resumed") and self.notes:
-            render.err.print(resuming_line(event), markup=False, soft_wrap=True)
+            self.console.print(resuming_line(event), markup=False, soft_wrap=True)
+        if self.plain:
+            with self._lock:
+                self._plain(event)
+            return
         if self._progress is None:
             return
         with self._lock:
             self.tally.apply(event)
             t = self.tally
             self._progress.update(self._bar, total=t.total, completed=t.finished, status=t.status())
+
+    def _plain(self, event: BatchEvent) -> None:
+        """A line per file finished, and a summary at least every ``every`` seconds (on
+        the batch's clock, as events arrive: polls come every few seconds)."""
+        t = self.tally
+        t.apply(event)
+        now = float(event.data.get("at", time.monotonic()))
+        if self._last is None:
+            self._last = now
+        word = _FINISHED.get(event.kind)
+        if word is not None and event.path:
+            where = f"{t.finished}/{t.total}" if t.total is not None else str(t.finished)
+            self.console.print(f"{word} {event.path} ({where})", markup=False, soft_wrap=True)
+        if now - self._last >= self.every:
+            self._last = now
+            self.console.print(
+                f"files {t.finished}/{t.total} · " + t.status(markup=False),
+                markup=False,
+                soft_wrap=True,
+            )
+
+
+_FINISHED = {"file_done": "done", "file_failed": "failed", "skipped": "skipped"}
 
 
 def resuming_line(event: BatchEvent) -> str:

@@ -127,3 +127,17 @@ def test_a_rerun_says_once_on_stderr_that_it_resumes(
     quiet = run(songs, "-t", "vocals", "-o", out, "--json")
     assert quiet.exit_code == 0 and "Resuming" not in quiet.output
     assert json.loads(quiet.stdout)["ok"] is True
+
+
+def test_without_a_terminal_each_finished_file_is_a_line_on_stderr(
+    run: Run, songs: Path, tmp_path: Path
+) -> None:
+    result = run(songs, "-t", "vocals", "-o", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stderr.splitlines() if line.startswith("done ")]
+    names = sorted(line.split(" (")[0] for line in lines)
+    assert names == ["done a.wav", "done b.wav", "done c.wav"], result.stderr
+    assert sorted(line.split(" (")[1] for line in lines) == ["1/3)", "2/3)", "3/3)"]
+    assert "done a.wav" not in result.stdout
+    quiet = run(songs, "-t", "vocals", "-o", tmp_path / "out2", "--json")
+    assert quiet.exit_code == 0 and quiet.stderr == ""

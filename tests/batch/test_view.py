@@ -4,13 +4,15 @@ mock, manual clock; events carry the batch's clock)."""
 
 from __future__ import annotations
 
+import io
 import threading
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from audioshake_kit.batch import BatchEvent
-from audioshake_kit.cli.batch_view import Tally
+from audioshake_kit.cli.batch_view import Live, Tally
 from mock_server.harness import InProcessMock
 
 from .helpers import TARGETS
@@ -87,3 +89,34 @@ def test_the_first_frames_rate_is_over_at_least_a_second() -> None:
     assert tally.rate() == 9 / 2.5
     tally.limit = 3
     assert tally.rate() == 3
+
+
+def test_without_a_terminal_progress_goes_out_as_plain_lines() -> None:
+    console = Console(file=io.StringIO(), force_terminal=False, width=200)
+    live = Live(enabled=True, console=console, every=30.0)
+    assert live.plain and not live.enabled
+
+    def at(t: float, kind: str, path: str | None = None, **data: object) -> None:
+        live.on_event(BatchEvent(kind, path, {"requests": 0, "at": t, **data}))
+
+    at(0.0, "planned", files=2, estimates={"a.wav": 1.0, "b.wav": 1.0})
+    at(5.0, "examined", "a.wav", estimate=1.0)
+    at(10.0, "file_done", "a.wav")
+    at(29.0, "poll")
+    at(31.0, "poll")
+    at(45.0, "poll")
+    at(62.0, "file_failed", "b.wav")
+    lines = console.file.getvalue().splitlines()  # type: ignore[attr-defined]
+    assert lines == [
+        "done a.wav (1/2)",
+        "files 1/2 · 1 done 0 failed 0 running · 0/2 credits · 0 req/s",
+        "failed b.wav (2/2)",
+        "files 2/2 · 1 done 1 failed 0 running · 0/2 credits · 0 req/s",
+    ]
+
+
+def test_json_or_a_terminal_print_no_plain_lines() -> None:
+    console = Console(file=io.StringIO(), force_terminal=False)
+    live = Live(enabled=False, console=console, every=0.0)
+    live.on_event(BatchEvent("file_done", "a.wav", {"requests": 0, "at": 1.0}))
+    assert not live.plain and console.file.getvalue() == ""  # type: ignore[attr-defined]
