@@ -8,6 +8,7 @@
   (``domain.media.MEDIA_SUFFIXES``).
 - ``output_dir``: ``<relative path without suffix>``; a clash (``a.wav`` and ``a.mp3``)
   gets the suffix appended (``a_mp3``).
+- ``require_media``: ``NoMediaError`` when no file found is media (by suffix or content).
 - ``dry_run``: the per-file and total estimate; it sends nothing and writes nothing.
 """
 
@@ -32,10 +33,12 @@ if TYPE_CHECKING:
 __all__ = [
     "Examined",
     "InputFile",
+    "NoMediaError",
     "discover",
     "dry_run",
     "examine",
     "output_dir",
+    "require_media",
     "sha256_file",
 ]
 
@@ -92,6 +95,37 @@ def _walk(folder: Path, recursive: bool, skip: set[Path]) -> Iterator[Path]:
                 REPORT_NAME,
             ):
                 yield path
+
+
+class NoMediaError(ValidationError):
+    """INPUT_DIR holds no media file (``recursive``: counting its subfolders)."""
+
+    def __init__(self, input_dir: Path, *, recursive: bool) -> None:
+        from ..domain.media import SUPPORTED_MEDIA
+
+        hint = "" if recursive else "; pass recursive=True to look in subfolders"
+        super().__init__(
+            f"no media files in {input_dir} (looked for {SUPPORTED_MEDIA}{hint})",
+            field="input_dir",
+        )
+        self.input_dir = input_dir
+        self.recursive = recursive
+
+
+def require_media(input_dir: Path, files: list[InputFile], *, recursive: bool) -> None:
+    """``NoMediaError`` unless some file is media by its suffix or, failing that, by its
+    content (only read when no suffix says media)."""
+    from ..domain.media import MEDIA_FORMATS, MEDIA_SUFFIXES, sniff_file
+
+    if any(f.path.suffix.lower().lstrip(".") in MEDIA_SUFFIXES for f in files):
+        return
+    for f in files:
+        try:
+            if sniff_file(f.path) in MEDIA_FORMATS:
+                return
+        except OSError:
+            continue
+    raise NoMediaError(input_dir, recursive=recursive)
 
 
 def sha256_file(path: Path) -> str:
@@ -163,7 +197,9 @@ def dry_run(
 ) -> BatchReport:
     """Every file's estimate and the total; sends nothing, creates nothing."""
     files: list[FileReport] = []
-    for f in discover(input_dir, recursive=recursive, exclude=[out_dir]):
+    found = discover(input_dir, recursive=recursive, exclude=[out_dir])
+    require_media(input_dir, found, recursive=recursive)
+    for f in found:
         seen = examine(client, f, wires)
         if seen.estimate is not None:
             est = seen.estimate

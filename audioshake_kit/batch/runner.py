@@ -41,7 +41,7 @@ from ..errors import (
 from ..sending import CLOCK_SKEW_S
 from .manifest import MANIFEST_NAME, FileRow, Manifest, ManifestError
 from .pacing import PacedLimiter
-from .plan import discover, output_dir
+from .plan import discover, output_dir, require_media
 from .poller import Poller
 from .report import REPORT_NAME, BatchEvent, BatchReport, FileReport, FileStatus, write_report
 from .steps import FileSteps, Item, Stopped, find_by_token
@@ -104,6 +104,8 @@ class BatchRunner:
     def run(self) -> BatchReport:
         opts = self.options
         started = self._clock()
+        found = discover(opts.input_dir, recursive=opts.recursive, exclude=[opts.out_dir])
+        require_media(opts.input_dir, found, recursive=opts.recursive)
         opts.out_dir.mkdir(parents=True, exist_ok=True)
         if opts.restart:
             Manifest.archive(opts.out_dir)

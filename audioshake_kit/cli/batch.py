@@ -130,6 +130,14 @@ def batch(
 def _in_cli_words(exc: ValidationError) -> ValidationError:
     """The facade names its Python arguments (``out_dir``, ``restart=True``); say the
     command's options instead."""
+    from ..batch.plan import NoMediaError
+    from ..domain.media import SUPPORTED_MEDIA
+
+    if isinstance(exc, NoMediaError):
+        hint = "" if exc.recursive else "; use -r for subfolders"
+        return ValidationError(
+            f"no media files in {exc.input_dir} (looked for {SUPPORTED_MEDIA}{hint})"
+        )
     message = str(exc)
     if exc.field == "out_dir":
         message = message.removeprefix("out_dir: ")

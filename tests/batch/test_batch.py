@@ -322,3 +322,19 @@ def test_polls_failing_again_and_again_stop_the_batch(
     report = client.batch(songs, ["vocals"], tmp_path / "out")
     assert report.ok
     assert_exactly_once(mock, report, n_targets=1)
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_folder_without_media_is_a_validation_error(
+    mock: InProcessMock, tmp_path: Path, dry_run: bool
+) -> None:
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "cover.jpg").write_bytes(b"\xff\xd8\xff\xe0not really")
+    make_songs(folder, ["sub/a.wav"])
+    with pytest.raises(ValidationError, match=r"no media files in .*recursive=True") as info:
+        mock.facade().batch(folder, ["vocals"], tmp_path / "out", dry_run=dry_run)
+    assert info.value.field == "input_dir"
+    assert mock.admin.requests() == [] and not (tmp_path / "out").exists()
+    report = mock.facade().batch(folder, ["vocals"], tmp_path / "out", recursive=True)
+    assert report.ok and statuses(report) == {"cover.jpg": "ignored", "sub/a.wav": "done"}

@@ -141,3 +141,16 @@ def test_without_a_terminal_each_finished_file_is_a_line_on_stderr(
     assert "done a.wav" not in result.stdout
     quiet = run(songs, "-t", "vocals", "-o", tmp_path / "out2", "--json")
     assert quiet.exit_code == 0 and quiet.stderr == ""
+
+
+@pytest.mark.parametrize("extra", [[], ["-r"], ["--dry-run"]])
+def test_an_empty_folder_exits_2_and_says_so(
+    run: Run, mock: InProcessMock, tmp_path: Path, extra: list[str]
+) -> None:
+    (tmp_path / "in").mkdir()
+    result = run(tmp_path / "in", "-t", "vocals", "-o", tmp_path / "out", *extra)
+    assert result.exit_code == 2, result.output
+    assert "no media files in" in result.stderr and "looked for wav, aiff" in result.stderr
+    assert ("use -r for subfolders" in result.stderr) == ("-r" not in extra)
+    assert "recursive=True" not in result.stderr and "input_dir" not in result.stderr
+    assert mock.admin.requests() == [] and not (tmp_path / "out").exists()

@@ -88,9 +88,15 @@ def _batch_other_targets(
     monkeypatch: pytest.MonkeyPatch, api: respx.MockRouter, tmp: Path
 ) -> list[str]:
     (tmp / "in").mkdir()
+    (tmp / "in" / "x.wav").write_bytes(b"not audio")  # skipped, no API call: exit 1
     first = CliRunner().invoke(main.app, ["batch", str(tmp / "in"), "-t", "vocals", "-o", str(tmp)])
-    assert first.exit_code == 0, first.output
+    assert first.exit_code == 1, first.output
     return ["batch", str(tmp / "in"), "-t", "drums", "-o", str(tmp)]
+
+
+def _batch_empty(monkeypatch: pytest.MonkeyPatch, api: respx.MockRouter, tmp: Path) -> list[str]:
+    (tmp / "in").mkdir()
+    return ["batch", str(tmp / "in"), "-t", "vocals", "-o", str(tmp / "out")]
 
 
 def _interrupted(monkeypatch: pytest.MonkeyPatch, api: respx.MockRouter, tmp: Path) -> list[str]:
@@ -103,6 +109,7 @@ def _interrupted_batch(
 ) -> list[str]:
     monkeypatch.setattr(AudioShake, "batch", interrupt)
     (tmp / "in").mkdir()
+    (tmp / "in" / "x.wav").write_bytes(b"not audio")
     return ["batch", str(tmp / "in"), "-t", "vocals", "-o", str(tmp)]
 
 
@@ -149,6 +156,12 @@ CASES = [
         ExitCode.USAGE,
         "--output: {tmp}/audioshake-batch.sqlite was made for other targets (vocals) than"
         " this batch (drums); use --restart to start a new batch there, or another OUT_DIR",
+    ),
+    (
+        _batch_empty,
+        ExitCode.USAGE,
+        "no media files in {tmp}/in (looked for wav, aiff, flac, mp3, aac/m4a, mp4, mov;"
+        " use -r for subfolders)",
     ),
     (_interrupted, ExitCode.INTERRUPTED, "interrupted"),
     (_interrupted_before_create, ExitCode.INTERRUPTED, "interrupted"),
