@@ -34,7 +34,6 @@ from .context import ExitCode, make_client, make_offline_client
 
 if TYPE_CHECKING:
     from audioshake_client.models import Task
-    from typer._click import Context as ClickContext  # typer's own click
 
     from ..client import AudioShake
     from ..types import TargetSpec, TaskResult
@@ -46,7 +45,8 @@ class Command(TyperCommand):
     """Usage lines name a required argument as its help does (``FILE``): typer would
     write ``{FILE}``."""
 
-    def collect_usage_pieces(self, ctx: "ClickContext") -> list[str]:
+    # ctx: typer's vendored click Context, from a private module, hence Any
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
         pieces = [self.options_metavar] if self.options_metavar else []
         for param in self.get_params(ctx):
             if isinstance(param, TyperArgument) and param.required:
