@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import random
 import wave
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import respx
+from typer.testing import CliRunner
 
 from audioshake_kit import AsyncAudioShake, AudioShake
+from audioshake_kit.cli import context, main
 
 from .helpers import API, FakeClock
 
@@ -59,3 +62,20 @@ def wav(tmp_path: Path) -> Path:
         w.setframerate(8000)
         w.writeframes(b"\x00\x01" * 8000 * 3)
     return path
+
+
+@pytest.fixture
+def run(
+    monkeypatch: pytest.MonkeyPatch, api: respx.MockRouter, clock: FakeClock
+) -> Callable[..., Any]:
+    """``run(*args, env=None)`` → click Result of the ``audioshake`` CLI, its client on
+    respx and the fake clock."""
+
+    def factory(api_key: str | None, *, base_url: str | None = None) -> AudioShake:
+        return AudioShake(api_key, base_url=base_url or API, clock=clock.now, sleep=clock.sleep)
+
+    monkeypatch.setattr(context, "CLIENT_FACTORY", factory)
+    monkeypatch.setenv("AUDIOSHAKE_API_KEY", "k")
+    monkeypatch.delenv("AUDIOSHAKE_DEBUG", raising=False)
+    runner = CliRunner()
+    return lambda *args, env=None: runner.invoke(main.app, [str(a) for a in args], env=env)

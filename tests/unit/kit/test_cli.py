@@ -10,29 +10,13 @@ from typing import Any
 import httpx
 import pytest
 import respx
-from typer.testing import CliRunner
 
-from audioshake_kit import AudioShake, UnknownStatusWarning
-from audioshake_kit.cli import context, main
+from audioshake_kit import UnknownStatusWarning
 
-from .helpers import API, FILES, FakeClock, target_json, task_json
+from .helpers import API, FILES, target_json, task_json
 
 ASSET = {"id": "asset-1", "format": "wav", "name": "song.wav"}
 Run = Callable[..., Any]
-
-
-@pytest.fixture
-def run(monkeypatch: pytest.MonkeyPatch, api: respx.MockRouter, clock: FakeClock) -> Run:
-    """``run(*args)`` → click Result, with the client on respx and the fake clock."""
-
-    def factory(api_key: str | None, *, base_url: str | None = None) -> AudioShake:
-        return AudioShake(api_key, base_url=base_url or API, clock=clock.now, sleep=clock.sleep)
-
-    monkeypatch.setattr(context, "CLIENT_FACTORY", factory)
-    monkeypatch.setenv("AUDIOSHAKE_API_KEY", "k")
-    monkeypatch.delenv("AUDIOSHAKE_DEBUG", raising=False)
-    runner = CliRunner()
-    return lambda *args: runner.invoke(main.app, [str(a) for a in args])
 
 
 def routes(api: respx.MockRouter, *, fail_drums: bool = False) -> respx.Route:

@@ -10,26 +10,10 @@ from typing import Any
 
 import pytest
 import respx
-from typer.testing import CliRunner
 
-from audioshake_kit import AudioShake
-from audioshake_kit.cli import context, main
-
-from .helpers import API, FILES, FakeClock, target_json, task_json
+from .helpers import API, FILES, target_json, task_json
 
 Run = Callable[..., Any]
-
-
-@pytest.fixture
-def run(monkeypatch: pytest.MonkeyPatch, api: respx.MockRouter, clock: FakeClock) -> Run:
-    def factory(api_key: str | None, *, base_url: str | None = None) -> AudioShake:
-        return AudioShake(api_key, base_url=base_url or API, clock=clock.now, sleep=clock.sleep)
-
-    monkeypatch.setattr(context, "CLIENT_FACTORY", factory)
-    monkeypatch.setenv("AUDIOSHAKE_API_KEY", "k")
-    monkeypatch.delenv("AUDIOSHAKE_DEBUG", raising=False)
-    runner = CliRunner()
-    return lambda *args, env=None: runner.invoke(main.app, [str(a) for a in args], env=env)
 
 
 @pytest.mark.parametrize(
