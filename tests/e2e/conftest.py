@@ -52,12 +52,12 @@ class MockProcess:
         self.stdout: list[str] = []
         self.stderr: list[str] = []
         self._lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(
-            target=self._pump, args=(self.proc.stdout, self.stdout), daemon=True
-        ).start()
-        threading.Thread(
-            target=self._pump, args=(self.proc.stderr, self.stderr), daemon=True
-        ).start()
+        self.pumps = [
+            threading.Thread(target=self._pump, args=(self.proc.stdout, self.stdout), daemon=True),
+            threading.Thread(target=self._pump, args=(self.proc.stderr, self.stderr), daemon=True),
+        ]
+        for pump in self.pumps:
+            pump.start()
         self.base_url, self.data_dir = self._wait_for_url()
         self.admin = httpx.Client(base_url=self.base_url, timeout=30)
 

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import signal
-import subprocess
-import threading
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,7 +15,7 @@ import httpx
 import orjson
 import pytest
 
-from .conftest import BIN, SERVING, STARTUP_S, STOP_S, wait_for
+from .conftest import STARTUP_S, STOP_S, MockProcess, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -31,40 +28,24 @@ TEXT_LINE = re.compile(
 )
 
 
-class Served:
-    """``audioshake-mock serve --port 0 ARGS`` whose stdout and stderr are read to the end."""
+class Served(MockProcess):
+    """``MockProcess`` whose whole banner has been printed, with its stdout and stderr
+    read to the end by ``finish()``."""
 
     def __init__(self, *args: str) -> None:
-        self.proc = subprocess.Popen(
-            [str(BIN / "audioshake-mock"), "serve", "--port", "0", *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.stdout: list[str] = []
-        self.stderr: list[str] = []
-        self.pumps = [
-            threading.Thread(target=self._pump, args=(self.proc.stdout, self.stdout), daemon=True),
-            threading.Thread(target=self._pump, args=(self.proc.stderr, self.stderr), daemon=True),
-        ]
-        for pump in self.pumps:
-            pump.start()
+        super().__init__(*args)
         # the banner is written at once, its last line says where the access log goes
         wait_for(self._banner_done, timeout=STARTUP_S, what="the banner")
-        m = SERVING.search(self.stdout[0])
-        assert m, self.stdout
-        self.base_url = m.group(1)
-        self.http = httpx.Client(base_url=self.base_url, timeout=30)
+
+    @property
+    def http(self) -> httpx.Client:
+        """A client without a key, for public and admin routes alike."""
+        return self.admin
 
     def _banner_done(self) -> bool:
         if self.proc.poll() is not None:
             raise AssertionError(f"serve exited {self.proc.returncode}: {self.stderr}")
         return any(line.startswith("  access log:") for line in self.stdout)
-
-    @staticmethod
-    def _pump(stream: Any, into: list[str]) -> None:
-        for line in stream:
-            into.append(line)
 
     @property
     def banner(self) -> str:
@@ -73,19 +54,12 @@ class Served:
 
     def finish(self) -> list[str]:
         """Stop the server (SIGTERM) and return every line it wrote to stderr."""
-        self.http.close()
-        self.proc.send_signal(signal.SIGTERM)
-        assert self.proc.wait(timeout=STOP_S) == 0
+        self.admin.close()
+        assert self.stop() == 0
         for pump in self.pumps:
             pump.join(timeout=STOP_S)
             assert not pump.is_alive()
         return [line.rstrip("\n") for line in self.stderr]
-
-    def close(self) -> None:
-        self.http.close()
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=STOP_S)
 
 
 def traffic(srv: Served, refused: int = 401) -> dict[str, str]:
