@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from .domain.catalog import Catalog
 from .domain.rules import effective_variant
+from .domain.words import plural
 from .errors import APIConnectionError, APIError, APIStatusError, UnexpectedResponseError
 from .flow import Flow, Op, Send, Sleep
 from .responses import unwrap
@@ -200,7 +201,7 @@ def _look_for_created(
                 after = datetime.fromtimestamp(since, UTC).isoformat()
                 error.add_note(
                     f"the task may exist and be billed: the create's answer was lost and"
-                    f" {tries} lookup(s) over {lookup_timeout:g} s failed (last: {lookup_error})."
+                    f" {plural(tries, 'lookup')} over {lookup_timeout:g} s failed (last: {lookup_error})."
                     f" Find it with list_tasks(): created after {after}"
                     " with the same source and targets (error.lookup holds them); do not"
                     " create it again before you have looked"

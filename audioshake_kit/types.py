@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from .domain.billing import Charge, round_credits
 from .domain.status import COMPLETED, is_failed
+from .domain.words import plural
 
 if TYPE_CHECKING:  # the generated models load with the first response, not on import
     from audioshake_client.models import Target, TargetRequest, Task
@@ -88,10 +89,12 @@ class TaskResult:
             return None
         credits = round_credits(sum(f.cost or 0.0 for f in charged))
         models = ", ".join(f.model for f in charged)
+        one = len(charged) == 1
         return (
-            f"{len(charged)} failed target(s) ({models}) failed mid-processing and were charged"
-            f" {credits:g} credits; AudioShake support may refund them: contact support with"
-            f" task id {self.task.id}"
+            f"{plural(len(charged), 'failed target')} ({models}) failed mid-processing and"
+            f" {'was' if one else 'were'} charged {plural(credits, 'credit')}; AudioShake"
+            f" support may refund {'it' if one else 'them'}: contact support with task id"
+            f" {self.task.id}"
         )
 
     @classmethod

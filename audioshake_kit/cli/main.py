@@ -20,6 +20,7 @@ import typer
 from typer.core import TyperArgument, TyperCommand
 
 from ..domain.media import MediaError
+from ..domain.words import plural
 from ..errors import (
     APIError,
     AudioShakeError,
@@ -298,7 +299,7 @@ def separate(
             if not json_:
                 render.out.print(
                     f"Task [b]{task.id}[/b] created;"
-                    f" waiting for {render.count(len(task.targets), 'target')}"
+                    f" waiting for {plural(len(task.targets), 'target')}"
                 )
             with bars.targets(len(task.targets)) as on_target:
                 result = client.wait(task, timeout=timeout, on_target=on_target)
@@ -518,7 +519,7 @@ def usage(
         return
     key = "model" if distribution else "month"
     for row in rows:
-        targets = render.count(row["totalTargets"], "target")
+        targets = plural(row["totalTargets"], "target")
         line = f"{row[key]}: {targets}, {row['totalMinutes']} min"
         render.out.print(line, markup=False)
 

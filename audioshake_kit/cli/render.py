@@ -30,7 +30,6 @@ from ..types import Estimate, TaskResult
 __all__ = [
     "Bars",
     "api_json",
-    "count",
     "estimate_json",
     "estimate_table",
     "models_table",
@@ -46,11 +45,6 @@ err = Console(stderr=True, highlight=False)
 
 def print_json(data: Any) -> None:
     print(json.dumps(data, indent=2, default=str))
-
-
-def count(n: int, noun: str) -> str:
-    """``n`` and ``noun``, plural unless ``n`` is 1: ``1 target``, ``2 targets``."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 DATETIME_KEYS = frozenset({"createdAt", "updatedAt", "completedAt", "expiresAt"})

@@ -13,4 +13,5 @@ else of the kit (``make lint`` holds this with import-linter contracts):
 - ``status``: target status values and "has it finished"
 - ``signing``: the mock's webhook signature scheme
 - ``errors``: the root of the kit's exception tree and the domain's own errors
+- ``words``: counted nouns in messages (``1 target``, ``2 targets``)
 """

@@ -160,7 +160,7 @@ def test_a_charged_failure_says_support_may_refund_it(run: Run, api: respx.MockR
     table = run("wait", "task-1")
     assert table.exit_code == 1
     note = " ".join(table.stdout.split())
-    assert "1 failed target(s) (vocals) failed mid-processing and were charged 2 credits" in note
+    assert "1 failed target (vocals) failed mid-processing and was charged 2 credits" in note
     assert "contact support with task id task-1" in note
     data = json.loads(run("wait", "task-1", "--json").stdout)
     assert [(f["model"], f["cost"], f["charged"]) for f in data["failed"]] == [

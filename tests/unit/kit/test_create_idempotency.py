@@ -227,6 +227,7 @@ def test_a_failed_lookup_raises_the_create_error_not_a_resend(
     assert lookup.body["assetId"] == "asset-1" and lookup.body["metadata"] == METADATA
     assert lookup.since <= started and lookup.attempts >= 5
     assert isinstance(lookup.last_error, ServerError)
+    assert f"{lookup.attempts} lookups over 120 s failed" in note
 
 
 class FlakyList:
@@ -273,3 +274,4 @@ def test_the_lookup_bound_is_configurable(
     with pytest.raises(APIConnectionError) as info:
         create(client)
     assert info.value.lookup.attempts == 1
+    assert "1 lookup over 0 s failed" in info.value.__notes__[0]
