@@ -28,9 +28,10 @@ import anyio
 import httpx
 
 from .domain.status import COMPLETED
-from .errors import APIConnectionError, APIError, APITimeoutError, LinkExpiredError
+from .errors import APIConnectionError, APIError, LinkExpiredError
 from .flow import RESTART, Answer, Download, Flow, Op, Sleep
-from .responses import error_from_response
+from .logs import redact_url
+from .responses import error_from_response, no_answer
 from .retries import retry_delay, should_retry
 from .sending import send_flow
 
@@ -211,6 +212,13 @@ def _status_error(status: int, content: bytes, headers: Mapping[str, str]) -> AP
     return error
 
 
+def _no_answer(item: PlannedOutput, link: str, exc: httpx.RequestError) -> APIConnectionError:
+    """A download that got no answer, worded as an API call's ("download of vocals.wav:
+    could not reach https://host/path?<redacted> (4 attempts over 3.1 s): connection
+    refused"); the link's signature never shows."""
+    return no_answer(f"download of {item.path.name}", exc, redact_url(link))
+
+
 def _finish(item: PlannedOutput) -> None:
     os.replace(item.part, item.path)
 
@@ -240,10 +248,8 @@ def stream_sync(
                     os.fsync(f.fileno())
         finally:
             r.close()
-    except httpx.TimeoutException as exc:
-        return APITimeoutError(f"download of {item.path.name} timed out: {exc}")
     except httpx.RequestError as exc:
-        return APIConnectionError(f"download of {item.path.name} failed: {exc!r}")
+        return _no_answer(item, link, exc)
     _finish(item)
     return None
 
@@ -277,9 +283,7 @@ async def stream_async(
                     await anyio.to_thread.run_sync(os.fsync, f.wrapped.fileno())
         finally:
             await r.aclose()
-    except httpx.TimeoutException as exc:
-        return APITimeoutError(f"download of {item.path.name} timed out: {exc}")
     except httpx.RequestError as exc:
-        return APIConnectionError(f"download of {item.path.name} failed: {exc!r}")
+        return _no_answer(item, link, exc)
     await anyio.to_thread.run_sync(_finish, item)
     return None

@@ -37,6 +37,7 @@ __all__ = [
     "connect_reason",
     "error_from_response",
     "failed_attempt",
+    "no_answer",
     "remember_response",
     "unwrap",
 ]
@@ -64,19 +65,25 @@ def failed_attempt(op: Op[Any], exc: Exception, base_url: str | None = None) -> 
     """The ``APIError`` an attempt of ``op`` (to ``base_url``) that raised ``exc`` became.
     A connection that could not be made names ``base_url`` and why ("GET /models: could
     not reach URL (1 attempt): connection refused"; the client counts the attempts)."""
-    name = f"{op.method} {op.path}"
-    unreachable = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
-    url, reason = (base_url, connect_reason(exc)) if unreachable else (None, None)
-    if isinstance(exc, httpx.TimeoutException):
-        message = f"{name} timed out: {exc!r}"
-        return APITimeoutError(message, url=url, request=name, reason=reason)
     if isinstance(exc, httpx.RequestError):
-        message = f"{name} got no answer: {exc!r}"
-        return APIConnectionError(message, url=url, request=name, reason=reason)
+        return no_answer(f"{op.method} {op.path}", exc, base_url)
     response = LAST_RESPONSE.get()
     if response is None:  # nothing came back: not a parse error but a bug; let it show
         raise exc
     return _unreadable(response, exc)
+
+
+def no_answer(name: str, exc: httpx.RequestError, url: str | None) -> APIConnectionError:
+    """The error of request ``name`` that raised ``exc``: when no connection could be made
+    to ``url`` (already redacted: it goes into the message) it reads "NAME: could not
+    reach URL (N attempts over S s): REASON" once the client has counted the attempts."""
+    unreachable = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+    where, reason = (url, connect_reason(exc)) if unreachable else (None, None)
+    if isinstance(exc, httpx.TimeoutException):
+        message = f"{name} timed out: {exc!r}"
+        return APITimeoutError(message, url=where, request=name, reason=reason)
+    message = f"{name} got no answer: {exc!r}"
+    return APIConnectionError(message, url=where, request=name, reason=reason)
 
 
 def connect_reason(exc: Exception) -> str:

@@ -12,6 +12,7 @@ import respx
 from audioshake_client.models import Task
 
 from audioshake_kit import (
+    APIConnectionError,
     AsyncAudioShake,
     AudioShake,
     LinkExpiredError,
@@ -19,7 +20,7 @@ from audioshake_kit import (
 )
 from audioshake_kit.downloads import begin_write, plan_downloads
 
-from .helpers import API, FILES, target_json, task_json
+from .helpers import API, FILES, FakeClock, target_json, task_json
 
 DATA = bytes(range(256)) * 40  # 10 KiB
 TASK = task_json(
@@ -139,6 +140,50 @@ def test_a_link_refused_again_after_refresh_raises(
         client.download(TASK["id"], tmp_path, formats=["wav"])
     assert info.value.request_id == "req-9"
     assert not (tmp_path / "vocals.wav").exists()
+
+
+SIGNED = f"{FILES}/t1/vocals.wav?Expires=1780003600&Signature=SECRET-SIG&Key-Pair-Id=K1"
+
+
+def _refused(api: respx.MockRouter) -> Task:
+    """A task whose one output's signed link is on a host that refuses connections."""
+    target = target_json("vocals", "completed", tid="t1")
+    target["output"] = [{"name": "vocals", "format": "wav", "link": SIGNED}]
+    api.get(url__regex=WAV_URL.pattern).mock(
+        side_effect=httpx.ConnectError("[Errno 111] Connection refused")
+    )
+    return Task.from_dict(task_json(targets=[target]))
+
+
+def _check_unreachable(error: APIConnectionError, attempts: int, clock: FakeClock) -> None:
+    text = str(error)
+    assert sum(clock.sleeps) > 0
+    assert text == (
+        f"download of vocals.wav: could not reach {FILES}/t1/vocals.wav?<redacted>"
+        f" ({attempts} attempts over {sum(clock.sleeps):.1f} s): connection refused"
+    )
+    assert "SECRET-SIG" not in text + repr(error) + str(error.url) + error.message
+
+
+def test_an_unreachable_file_host_is_named_without_the_signature(
+    client: AudioShake, api: respx.MockRouter, clock: FakeClock, tmp_path: Path
+) -> None:
+    task = _refused(api)
+    with pytest.raises(APIConnectionError) as info:
+        client.download(task, tmp_path)
+    assert api.routes[0].call_count == client.max_retries + 1
+    _check_unreachable(info.value, client.max_retries + 1, clock)
+
+
+@pytest.mark.anyio
+async def test_an_unreachable_file_host_is_named_async(
+    aclient: AsyncAudioShake, api: respx.MockRouter, clock: FakeClock, tmp_path: Path
+) -> None:
+    task = _refused(api)
+    async with aclient:
+        with pytest.raises(APIConnectionError) as info:
+            await aclient.download(task, tmp_path)
+    _check_unreachable(info.value, aclient.max_retries + 1, clock)
 
 
 @pytest.mark.parametrize(
