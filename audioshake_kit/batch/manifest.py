@@ -36,6 +36,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from ..errors import ValidationError
 from .report import OutputRecord, TargetOutcome
 
 __all__ = ["MANIFEST_NAME", "SCHEMA", "FileRow", "Manifest", "ManifestError"]
@@ -93,8 +94,20 @@ CREATE TABLE IF NOT EXISTS outputs (
 """
 
 
-class ManifestError(Exception):
-    """The manifest cannot be used for this batch (other targets, account or schema)."""
+class ManifestError(ValidationError):
+    """OUT_DIR's manifest cannot be used for this batch (other targets, account or schema,
+    or not a manifest). ``problem`` says why; ``option`` names the argument that starts a
+    new batch there instead (``restart``): the message says ``restart=True``, and a
+    program with its own words for it (the CLI: ``--restart``) builds its own."""
+
+    option = "restart"
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(
+            f"{problem}; use {self.option}=True to start a new batch there, or another out_dir",
+            field="out_dir",
+        )
+        self.problem = problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,21 +199,19 @@ class Manifest:
                 rows = [*wanted.items(), ("created_at", repr(now))]
                 cur.executemany("INSERT INTO meta(key, value) VALUES (?, ?)", rows)
                 return
-        hint = "use --restart (restart=True) to start a new batch there, or another OUT_DIR"
         if have.get("schema") != wanted["schema"]:
             raise ManifestError(
-                f"{self.path} has manifest schema {have.get('schema')}, this version "
-                f"reads {SCHEMA}; {hint}"
+                f"{self.path} has manifest schema {have.get('schema')}, this version reads {SCHEMA}"
             )
         if have.get("targets") != targets:
             raise ManifestError(
                 f"{self.path} was made for other targets ({_labels(have.get('targets'))}) "
-                f"than this batch ({_labels(targets)}); {hint}"
+                f"than this batch ({_labels(targets)})"
             )
         if have.get("account") != account:
             raise ManifestError(
                 f"{self.path} was made with another API key or base URL; its tasks are "
-                f"not visible to this one; {hint}"
+                "not visible to this one"
             )
 
     @contextmanager

@@ -36,10 +36,9 @@ from ..errors import (
     AuthenticationError,
     LinkExpiredError,
     PermissionDeniedError,
-    ValidationError,
 )
 from ..sending import CLOCK_SKEW_S
-from .manifest import MANIFEST_NAME, FileRow, Manifest, ManifestError
+from .manifest import MANIFEST_NAME, FileRow, Manifest
 from .pacing import PacedLimiter
 from .plan import discover, output_dir, require_media
 from .poller import Poller
@@ -111,10 +110,7 @@ class BatchRunner:
             Manifest.archive(opts.out_dir)
         resumed = (opts.out_dir / MANIFEST_NAME).exists()
         account = Manifest.account(self.client.base_url, self.client.api_key)
-        try:
-            manifest = Manifest.open(opts.out_dir, targets=self.wires, account=account, now=started)
-        except ManifestError as exc:
-            raise ValidationError(str(exc), field="out_dir") from None
+        manifest = Manifest.open(opts.out_dir, targets=self.wires, account=account, now=started)
         items: list[Item] = []
         try:
             items = self._items(manifest)

@@ -127,9 +127,15 @@ def batch(
         raise typer.Exit(ExitCode.TARGET_FAILED)
 
 
+CLI_NAMES = {"out_dir": "--output", "input_dir": "INPUT_DIR"}
+"""The command's names for the facade's arguments (``AudioShake.batch``) it may blame."""
+
+
 def _in_cli_words(exc: ValidationError) -> ValidationError:
-    """The facade names its Python arguments (``out_dir``, ``restart=True``); say the
-    command's options instead."""
+    """``exc`` told with the command's names: the facade's messages name its Python
+    arguments (``out_dir``, ``restart=True``, ``recursive=True``), so errors that carry a
+    remedy are worded here from their attributes, never by editing their text."""
+    from ..batch.manifest import ManifestError
     from ..batch.plan import NoMediaError
     from ..domain.media import SUPPORTED_MEDIA
 
@@ -138,9 +144,8 @@ def _in_cli_words(exc: ValidationError) -> ValidationError:
         return ValidationError(
             f"no media files in {exc.input_dir} (looked for {SUPPORTED_MEDIA}{hint})"
         )
-    message = str(exc)
-    if exc.field == "out_dir":
-        message = message.removeprefix("out_dir: ")
-        message = message.replace("--restart (restart=True)", "--restart")
-        return ValidationError(message, field="--output")
-    return exc
+    problem = exc.problem
+    if isinstance(exc, ManifestError):
+        problem += f"; use --{exc.option} to start a new batch there, or another OUT_DIR"
+    field = CLI_NAMES.get(exc.field, exc.field) if exc.field else None
+    return ValidationError(problem, field=field)

@@ -14,11 +14,14 @@ class AudioShakeError(Exception):
 
 
 class ValidationError(AudioShakeError, ValueError):
-    """A request broke a rule of the API; raised before anything is sent."""
+    """A request broke a rule of the API; raised before anything is sent. ``field`` names
+    the argument at fault, ``problem`` is the message without it (a program such as the
+    CLI names its own option instead)."""
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(f"{field}: {message}" if field else message)
         self.field = field
+        self.problem = message
 
 
 class WebhookSignatureError(AudioShakeError):

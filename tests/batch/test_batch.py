@@ -13,6 +13,7 @@ import pytest
 
 from audioshake_kit import APIError, ValidationError
 from audioshake_kit.batch import MANIFEST_NAME, REPORT_NAME, TOKEN_PREFIX
+from audioshake_kit.batch.manifest import ManifestError
 from mock_server.harness import InProcessMock
 
 from .helpers import OUTPUTS, TARGETS, assert_exactly_once, calls, ledger, make_songs, statuses
@@ -184,7 +185,13 @@ def test_other_targets_on_the_same_out_dir_are_refused(
     client.batch(songs, ["vocals"], tmp_path / "out")
     with pytest.raises(ValidationError, match="other targets") as info:
         client.batch(songs, ["vocals", "drums"], tmp_path / "out")
-    assert info.value.field == "out_dir" and "--restart" in str(info.value)
+    assert info.value.field == "out_dir"
+    assert str(info.value).endswith(
+        "; use restart=True to start a new batch there, or another out_dir"
+    )
+    assert "--restart" not in str(info.value) and "OUT_DIR" not in str(info.value)
+    assert isinstance(info.value, ManifestError) and info.value.option == "restart"
+    assert info.value.problem.endswith("than this batch (vocals, drums)")
 
 
 @pytest.mark.parametrize(

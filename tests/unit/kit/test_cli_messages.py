@@ -94,6 +94,19 @@ def _batch_other_targets(
     return ["batch", str(tmp / "in"), "-t", "drums", "-o", str(tmp)]
 
 
+def _batch_not_a_manifest(
+    monkeypatch: pytest.MonkeyPatch, api: respx.MockRouter, tmp: Path
+) -> list[str]:
+    (tmp / "in").mkdir()
+    (tmp / "in" / "x.wav").write_bytes(b"not audio")
+    (tmp / "audioshake-batch.sqlite").write_bytes(b"not a database, " * 64)
+    return ["batch", str(tmp / "in"), "-t", "vocals", "-o", str(tmp)]
+
+
+def _batch_no_input(monkeypatch: pytest.MonkeyPatch, api: respx.MockRouter, tmp: Path) -> list[str]:
+    return ["batch", str(tmp / "nowhere"), "-t", "vocals", "-o", str(tmp / "out")]
+
+
 def _batch_empty(monkeypatch: pytest.MonkeyPatch, api: respx.MockRouter, tmp: Path) -> list[str]:
     (tmp / "in").mkdir()
     return ["batch", str(tmp / "in"), "-t", "vocals", "-o", str(tmp / "out")]
@@ -157,6 +170,13 @@ CASES = [
         "--output: {tmp}/audioshake-batch.sqlite was made for other targets (vocals) than"
         " this batch (drums); use --restart to start a new batch there, or another OUT_DIR",
     ),
+    (
+        _batch_not_a_manifest,
+        ExitCode.USAGE,
+        "--output: cannot use {tmp}/audioshake-batch.sqlite as the batch manifest: file is not"
+        " a database; use --restart to start a new batch there, or another OUT_DIR",
+    ),
+    (_batch_no_input, ExitCode.USAGE, "INPUT_DIR: {tmp}/nowhere does not exist"),
     (
         _batch_empty,
         ExitCode.USAGE,
