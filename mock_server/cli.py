@@ -214,3 +214,76 @@ def serve(
     finally:
         state.close()
         typer.echo("audioshake-mock stopped")
+
+
+@app.command()
+def proxy(
+    upstream: Annotated[
+        str, typer.Option(help="The service to forward to, e.g. https://api.audioshake.ai.")
+    ],
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port (0: any free port).")] = 8080,
+    record: Annotated[
+        Path | None,
+        typer.Option(help="Record every exchange into a VCR.py cassette in this folder."),
+    ] = None,
+    cassette: Annotated[
+        str | None,
+        typer.Option(help="The cassette's name (file NAME.yaml; default proxy-<UTC time>)."),
+    ] = None,
+    record_media: Annotated[
+        bool,
+        typer.Option(
+            "--record-media", help="Keep media bodies as files beside the cassette (NAME.media/)."
+        ),
+    ] = False,
+    report: Annotated[
+        Path | None, typer.Option(help="Write the drift report (JSON) here when stopped.")
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Answer 400 to requests that break the spec.")
+    ] = False,
+    keep_links: Annotated[
+        bool,
+        typer.Option("--keep-links", help="Leave output links pointing at the upstream."),
+    ] = False,
+    log_format: Annotated[
+        str,
+        typer.Option("--log-format", help="Access log on stderr: text or json."),
+    ] = "text",
+    quiet: Annotated[bool, typer.Option("--quiet", help="No access log.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", help="Also uvicorn's own messages on stderr.")
+    ] = False,
+) -> None:
+    """Forward to --upstream, checking every request and response against the spec;
+    report drift (stderr, X-Spec-Violations, --report) and record cassettes (--record)."""
+    from .proxy.serve import ProxyOptions, run_proxy
+
+    if log_format not in ("text", "json"):
+        raise typer.BadParameter("must be text or json", param_hint="--log-format")
+    if cassette is not None and record is None:
+        raise typer.BadParameter("needs --record DIR", param_hint="--cassette")
+    if record_media and record is None:
+        raise typer.BadParameter("needs --record DIR", param_hint="--record-media")
+    try:
+        code = run_proxy(
+            ProxyOptions(
+                upstream=upstream,
+                host=host,
+                port=port,
+                record=record,
+                cassette=cassette,
+                record_media=record_media,
+                report=report,
+                strict=strict,
+                keep_links=keep_links,
+                log_format=None if quiet else log_format,  # type: ignore[arg-type]
+                verbose=verbose,
+            )
+        )
+    except MissingExtraError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    if code:
+        raise typer.Exit(code)

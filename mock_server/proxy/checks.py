@@ -1,0 +1,334 @@
+"""Requests and responses held to the spec with the mock's own validators
+(``mock_server.validation``: fastjsonschema says yes or no, jsonschema explains a no), so
+the proxy and the mock judge alike. Each problem becomes a ``Violation``; fields the
+spec's schemas do not describe become ``undocumented`` findings (the schemas leave
+``additionalProperties`` open, so validation alone never sees them)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any, cast
+
+import jsonschema
+from jsonschema.exceptions import best_match
+
+from ..errors import MockError
+from ..validation import SpecValidators
+from .drift import Direction, Violation
+from .operations import Match
+
+__all__ = ["NOT_JSON", "SpecChecker", "json_path"]
+
+NOT_JSON = object()  # a body that did not parse as JSON
+_COMBINERS = ("allOf", "anyOf", "oneOf")
+
+
+def json_path(parts: Any) -> str:
+    """``$.targets[0].status`` from jsonschema's path parts."""
+    out = "$"
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def _media(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+class SpecChecker:
+    """The checks of one spec: ``request``, ``response``, ``unknown``."""
+
+    def __init__(self, spec: Mapping[str, Any], validators: SpecValidators) -> None:
+        self.validators = validators
+        self._components = spec["components"]
+        self._responses: dict[str, dict[int, dict[str, Any]]] = {}
+        self._request_media: dict[str, tuple[str, ...]] = {}
+        self._secured: dict[str, bool] = {}
+        default_security = bool(spec.get("security"))
+        for item in spec["paths"].values():
+            for op in item.values():
+                if not isinstance(op, dict) or "operationId" not in op:
+                    continue
+                op_id = op["operationId"]
+                self._secured[op_id] = bool(op.get("security", default_security))
+                content = op.get("requestBody", {}).get("content", {})
+                self._request_media[op_id] = tuple(content)
+                self._responses[op_id] = {
+                    int(code): self._resolve(resp) for code, resp in op["responses"].items()
+                }
+
+    def _resolve(self, node: Mapping[str, Any]) -> dict[str, Any]:
+        while "$ref" in node:
+            _, _, section, name = node["$ref"].split("/")
+            node = self._components[section][name]
+        return dict(node)
+
+    # -- which answers are JSON ---------------------------------------------------------
+
+    def json_request(self, op: str) -> bool:
+        return "application/json" in self._request_media.get(op, ())
+
+    def json_response(self, op: str, status: int) -> bool:
+        """Whether the spec documents a JSON body for this answer (buffer it to check)."""
+        resp = self._responses.get(op, {}).get(status)
+        return bool(resp and "application/json" in resp.get("content", {}))
+
+    # -- requests -----------------------------------------------------------------------
+
+    def unknown(self, method: str, path: str, match: Match) -> Violation:
+        """The finding for a request the spec has no operation for."""
+        if match.template is None:
+            return Violation(
+                "unknown", "request", "path", "path", f"{method} {path}: no such path in the spec"
+            )
+        return Violation(
+            match.template,
+            "request",
+            "method",
+            "method",
+            f"{method} is not documented for {match.template} (documented: {', '.join(match.methods)})",
+            expected=list(match.methods),
+        )
+
+    def request(
+        self,
+        op: str,
+        query: Mapping[str, str],
+        headers: Mapping[str, str],
+        body: Any = None,
+    ) -> list[Violation]:
+        """Findings on a request: the API key, query parameters, the body's media type
+        and (``body``: parsed JSON, ``NOT_JSON``, or None when not read) its schema."""
+        out: list[Violation] = []
+        if self._secured.get(op) and not headers.get("x-api-key"):
+            out.append(
+                Violation(
+                    op,
+                    "request",
+                    "header:x-api-key",
+                    "security",
+                    "missing (the spec requires ApiKeyAuth)",
+                    "present",
+                )
+            )
+        try:
+            self.validators.query(op, query)
+        except MockError as exc:
+            name = exc.message.split(":", 1)[0]
+            out.append(
+                Violation(op, "request", f"query:{name}", "query", exc.message.split(": ", 1)[-1])
+            )
+        media = self._request_media.get(op, ())
+        if media:
+            got = _media(headers.get("content-type"))
+            if got not in media:
+                out.append(
+                    Violation(
+                        op,
+                        "request",
+                        "content-type",
+                        "content-type",
+                        f"{got or 'none'} is not one of {list(media)}",
+                        list(media),
+                    )
+                )
+            elif self.json_request(op) and body is NOT_JSON:
+                out.append(Violation(op, "request", "$", "json", "body is not JSON"))
+            elif self.json_request(op) and body is not None:
+                out.extend(self._schema(op, "request", self.validators.bodies[op], body))
+        return out
+
+    # -- responses ----------------------------------------------------------------------
+
+    def response(
+        self, op: str, status: int, headers: Mapping[str, str], body: Any = None
+    ) -> list[Violation]:
+        """Findings on a response: its status, documented headers, media type and (``body``:
+        parsed JSON, ``NOT_JSON``, or None when streamed) its schema and undocumented fields."""
+        documented = self._responses.get(op, {})
+        resp = documented.get(status)
+        if resp is None:
+            kind = _media(headers.get("content-type")) or "no content type"
+            return [
+                Violation(
+                    op,
+                    "response",
+                    "status",
+                    "status",
+                    f"status {status} is not documented ({kind} body; documented: {', '.join(map(str, sorted(documented)))})",
+                    sorted(documented),
+                )
+            ]
+        out = list(self._headers(op, resp, headers))
+        content = resp.get("content", {})
+        if "application/json" not in content:
+            return out
+        got = _media(headers.get("content-type"))
+        if got != "application/json":
+            out.append(
+                Violation(
+                    op,
+                    "response",
+                    "content-type",
+                    "content-type",
+                    f"{got or 'none'} for status {status}, expected application/json",
+                    "application/json",
+                )
+            )
+        if body is NOT_JSON:
+            out.append(Violation(op, "response", "$", "json", f"status {status} body is not JSON"))
+        elif body is not None:
+            validator = self.validators.responses[(op, status)]
+            out.extend(self._schema(op, "response", validator, body))
+            out.extend(
+                Violation(
+                    op,
+                    "response",
+                    where,
+                    "undocumented",
+                    "field not described by the spec",
+                    undocumented=True,
+                )
+                for where in undocumented_fields(
+                    cast(Mapping[str, Any], validator.full.schema), body, self._components
+                )
+            )
+        return out
+
+    def _headers(
+        self, op: str, resp: Mapping[str, Any], headers: Mapping[str, str]
+    ) -> Iterator[Violation]:
+        for name, spec in resp.get("headers", {}).items():
+            raw = headers.get(name.lower())
+            if raw is None:
+                continue
+            schema = self._resolve(spec).get("schema", {})
+            value: Any = raw
+            try:
+                if schema.get("type") == "integer":
+                    value = int(raw)
+                elif schema.get("type") == "number":
+                    value = float(raw)
+            except ValueError:
+                yield Violation(
+                    op,
+                    "response",
+                    f"header:{name}",
+                    "type",
+                    f"{raw!r} is not of type {schema['type']!r}",
+                    schema["type"],
+                )
+                continue
+            error = best_match(jsonschema.Draft202012Validator(schema).iter_errors(value))
+            if error is not None:
+                yield Violation(
+                    op,
+                    "response",
+                    f"header:{name}",
+                    str(error.validator),
+                    error.message,
+                    error.validator_value,
+                )
+
+    @staticmethod
+    def _schema(op: str, direction: Direction, validator: Any, body: Any) -> Iterator[Violation]:
+        seen: set[tuple[str, str]] = set()
+        for error in validator.iter_errors(body):
+            error = best_match([error])
+            where = json_path(error.absolute_path)
+            if error.validator == "required" and isinstance(error.instance, dict):
+                for name in error.validator_value:
+                    path = f"{where}.{name}"
+                    if name not in error.instance and (path, "required") not in seen:
+                        seen.add((path, "required"))
+                        yield Violation(
+                            op,
+                            direction,
+                            path,
+                            "required",
+                            f"{name!r} is a required property",
+                            "present",
+                        )
+                continue
+            yield Violation(
+                op,
+                direction,
+                where,
+                str(error.validator),
+                error.message,
+                _plain(error.validator_value),
+            )
+
+
+def _plain(value: Any) -> Any:
+    """``value`` if it is plain JSON (the report is JSON), else its repr."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return repr(value)
+
+
+def undocumented_fields(
+    schema: Mapping[str, Any], body: Any, components: Mapping[str, Any]
+) -> list[str]:
+    """JSON paths of object fields in ``body`` that no (sub)schema describes. A field is
+    documented when any alternative (``allOf``/``anyOf``/``oneOf``) names it; objects
+    whose schema allows other properties explicitly are not searched."""
+    out: list[str] = []
+    _walk([schema], body, "$", components, out)
+    return sorted(out)
+
+
+def _expand(
+    schemas: list[Mapping[str, Any]], components: Mapping[str, Any], depth: int = 0
+) -> list[Mapping[str, Any]]:
+    flat: list[Mapping[str, Any]] = []
+    for s in schemas:
+        if not isinstance(s, Mapping):
+            continue
+        ref = s.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/components/schemas/") and depth < 32:
+            s = {
+                **components["schemas"][ref.rsplit("/", 1)[1]],
+                **{k: v for k, v in s.items() if k != "$ref"},
+            }
+        flat.append(s)
+        for word in _COMBINERS:
+            if isinstance(s.get(word), list) and depth < 32:
+                flat.extend(_expand(s[word], components, depth + 1))
+    return flat
+
+
+def _walk(
+    schemas: list[Mapping[str, Any]],
+    body: Any,
+    path: str,
+    components: Mapping[str, Any],
+    out: list[str],
+) -> None:
+    schemas = _expand(schemas, components)
+    if isinstance(body, dict):
+        if any(
+            s.get("additionalProperties") not in (None, False) or "patternProperties" in s
+            for s in schemas
+        ):
+            return
+        declared: dict[str, list[Mapping[str, Any]]] = {}
+        for s in schemas:
+            for name, sub in (s.get("properties") or {}).items():
+                declared.setdefault(name, []).append(sub)
+        if not declared:
+            return  # the schema says nothing of this object's fields
+        for name, value in body.items():
+            if name in declared:
+                _walk(declared[name], value, f"{path}.{name}", components, out)
+            else:
+                out.append(f"{path}.{name}")
+    elif isinstance(body, list):
+        items = [s["items"] for s in schemas if isinstance(s.get("items"), Mapping)]
+        if items:
+            for i, value in enumerate(body):
+                _walk(items, value, f"{path}[{i}]", components, out)

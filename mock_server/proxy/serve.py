@@ -1,0 +1,124 @@
+"""``audioshake-mock proxy`` on uvicorn: bind, print where it listens, serve until SIGINT
+or SIGTERM, then write the report (the app's lifespan shutdown) and say where it went.
+
+Drift findings are logged on stderr the first time each is seen (always, even with
+``--quiet``, which turns off only the access log)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import socket
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from ..extra import needs_mock_extra
+
+__all__ = ["ProxyOptions", "run_proxy"]
+
+
+@dataclass
+class ProxyOptions:
+    upstream: str
+    host: str = "127.0.0.1"
+    port: int = 8080
+    record: Path | None = None
+    cassette: str | None = None
+    record_media: bool = False
+    report: Path | None = None
+    strict: bool = False
+    keep_links: bool = False
+    log_format: Literal["text", "json"] | None = "text"
+    verbose: bool = False
+
+
+def _drift_to_stderr() -> None:
+    from .drift import DRIFT_LOGGER
+
+    logger = logging.getLogger(DRIFT_LOGGER)
+    if not any(getattr(h, "_proxy_drift", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("drift: %(message)s"))
+        handler._proxy_drift = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
+
+
+def run_proxy(options: ProxyOptions) -> int:
+    """Serve until stopped; the exit code (2: bad option or cannot bind)."""
+    with needs_mock_extra("audioshake-mock proxy"):
+        import uvicorn
+
+        from ..logs import configure
+        from .app import ProxyConfig, ProxyState, build_proxy
+
+    name = options.cassette or time.strftime("proxy-%Y%m%dT%H%M%SZ", time.gmtime())
+    try:
+        config = ProxyConfig(
+            upstream=options.upstream,
+            strict=options.strict,
+            keep_links=options.keep_links,
+            record_dir=options.record,
+            cassette=name,
+            record_media=options.record_media,
+            report=options.report,
+        )
+    except ValueError as exc:
+        print(f"error: --upstream: {exc}", file=sys.stderr)
+        return 2
+    sock = socket.socket(socket.AF_INET6 if ":" in options.host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((options.host, options.port))
+    except OSError as exc:
+        print(f"error: cannot bind {options.host}:{options.port}: {exc.strerror}", file=sys.stderr)
+        return 2
+    sock.listen(2048)
+    config.public_base_url = f"http://{options.host}:{sock.getsockname()[1]}"
+    try:
+        state = ProxyState(config)
+    except (OSError, ValueError) as exc:  # the cassette exists, or its folder cannot be made
+        print(f"error: --record: {exc}", file=sys.stderr)
+        sock.close()
+        return 2
+    configure(options.log_format)
+    _drift_to_stderr()
+    recording = f"{state.recorder.path}" if state.recorder else "off"
+    if state.recorder is not None and state.recorder.media_dir is not None:
+        recording += f" (media in {state.recorder.media_dir})"
+    print(
+        f"audioshake-mock proxy on {config.public_base_url} -> {config.upstream}\n"
+        f"  strict:      {'on (requests breaking the spec get 400)' if config.strict else 'off'}\n"
+        f"  links:       {'kept' if config.keep_links else 'rewritten through the proxy'}\n"
+        f"  recording:   {recording}\n"
+        f"  report:      {config.report or 'off (--report FILE)'}",
+        flush=True,
+    )
+    server = uvicorn.Server(
+        uvicorn.Config(
+            build_proxy(state),
+            log_level="info" if options.verbose else "warning",
+            access_log=False,
+            lifespan="on",
+            timeout_graceful_shutdown=5,
+        )
+    )
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: None)
+    try:
+        server.run(sockets=[sock])
+    finally:
+        state.finish()
+        report = state.drift.report()
+        print(
+            f"audioshake-mock proxy stopped: {report['totalRequests']} requests, "
+            f"{len(report['violations'])} distinct violations, "
+            f"{len(report['undocumented'])} undocumented fields"
+            + (f"; report in {config.report}" if config.report else ""),
+            flush=True,
+        )
+    return 0

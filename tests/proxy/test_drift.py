@@ -1,0 +1,244 @@
+"""The proxy in front of a deliberately drifting upstream (a small Starlette app): each
+drift is logged once with its path and counted, every answer says how many findings it
+carried, the report lists them when the proxy stops, ``--strict`` blocks a bad request
+before the upstream, and no secret reaches a recorded file."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from .conftest import ProxyProcess, served
+
+pytestmark = pytest.mark.slow
+
+KEY = "drift-secret-key-0c4b77"
+MEDIA = bytes(range(256)) * 64  # 16 KiB "audio"
+STATUS = "getTask response: $.targets[0].status: 'failed' is not one of ['processing', 'completed', 'error']"
+REQUIRED = "getTask response: $.clientId: 'clientId' is a required property"
+WRONG_TYPE = "getTask response: $.targets[0].cost: 'free' is not of type 'number'"
+EXTRA = "getTask response: $.surprise: field not described by the spec"
+SERVER_ERROR = "listModels response: status: status 500 is not documented (text/plain body; documented: 200, 401, 429)"
+
+
+@dataclass
+class Upstream:
+    url: str
+    hits: list[str]
+
+
+def _drifting_app(hits: list[str]) -> Starlette:
+    """Answers that break the spec in one known way each."""
+
+    async def get_task(request: Request) -> Response:
+        hits.append(f"GET {request.url.path}")
+        base = str(request.base_url).rstrip("/")
+        return JSONResponse(
+            {
+                "id": request.path_params["id"],
+                "createdAt": "2026-01-01T00:00:00Z",
+                # no clientId (required)
+                "surprise": True,  # undocumented
+                "targets": [
+                    {
+                        "id": "t1",
+                        "model": "vocals",
+                        "status": "failed",
+                        "formats": ["wav"],
+                        "cost": "free",  # wrong type
+                        "output": [
+                            {
+                                "name": "vocals",
+                                "format": "wav",
+                                "link": f"{base}/files/vocals.wav?expires=9&sig=s3cr3tsig",
+                            }
+                        ],
+                    }
+                ],
+            }
+        )
+
+    async def models(request: Request) -> Response:
+        hits.append("GET /models")
+        return PlainTextResponse("upstream exploded", 500)
+
+    async def create(request: Request) -> Response:
+        hits.append("POST /tasks")
+        body = await request.json()
+        return JSONResponse(
+            {
+                "id": "new",
+                "createdAt": "2026-01-01T00:00:00Z",
+                "clientId": "c",
+                "targets": [
+                    {
+                        "id": "t",
+                        "model": body["targets"][0]["model"],
+                        "status": "processing",
+                        "formats": ["wav"],
+                    }
+                ],
+            }
+        )
+
+    async def media(request: Request) -> Response:
+        hits.append("GET /files/vocals.wav")
+        if request.query_params.get("sig") != "s3cr3tsig":
+            return JSONResponse(
+                {"statusCode": 403, "error": "Forbidden", "message": "bad sig"}, 403
+            )
+        return Response(MEDIA, media_type="audio/wav")
+
+    return Starlette(
+        routes=[
+            Route("/tasks/{id}", get_task),
+            Route("/tasks", create, methods=["POST"]),
+            Route("/models", models),
+            Route("/files/vocals.wav", media),
+        ]
+    )
+
+
+@pytest.fixture(scope="module")
+def upstream() -> Iterator[Upstream]:
+    hits: list[str] = []
+    with served(_drifting_app(hits)) as url:
+        yield Upstream(url, hits)
+
+
+@pytest.fixture
+def proxy_run(upstream: Upstream, tmp_path: Path) -> Iterator[Any]:
+    started: list[ProxyProcess] = []
+
+    def start(*args: str) -> ProxyProcess:
+        proxy = ProxyProcess(upstream.url, *args)
+        started.append(proxy)
+        return proxy
+
+    yield start
+    for proxy in started:
+        proxy.close()
+
+
+def test_each_drift_is_reported_once_with_its_path_and_counted(
+    proxy_run: Any, tmp_path: Path
+) -> None:
+    report_file = tmp_path / "drift.json"
+    proxy = proxy_run("--report", str(report_file), "--quiet")
+    headers = {"x-api-key": KEY}
+    with httpx.Client(base_url=proxy.url, headers=headers, timeout=30) as http:
+        first = http.get("/tasks/abc")
+        second = http.get("/tasks/def")
+        error = http.get("/models")
+        link = first.json()["targets"][0]["output"][0]["link"]
+        download = http.get(link)
+    assert first.status_code == 200 and first.headers["x-spec-violations"] == "3"
+    assert first.headers["x-spec-undocumented"] == "1"
+    assert second.headers["x-spec-violations"] == "3"
+    assert error.status_code == 500 and error.text == "upstream exploded"
+    assert error.headers["x-spec-violations"] == "1"
+    assert link.startswith(f"{proxy.url}/_proxy/link/http/")  # rewritten through the proxy
+    assert download.status_code == 200 and download.content == MEDIA
+    assert proxy.stop() == 0
+
+    assert sorted(proxy.drift_lines()) == sorted(
+        [
+            f"drift: {STATUS}",
+            f"drift: {REQUIRED}",
+            f"drift: {WRONG_TYPE}",
+            f"drift: undocumented: {EXTRA}",
+            f"drift: {SERVER_ERROR}",
+        ]
+    )
+    report = json.loads(report_file.read_text())
+    assert report["requests"] == {"download": 1, "getTask": 2, "listModels": 1}
+    found = {(v["path"], v["kind"]): (v["message"], v["count"]) for v in report["violations"]}
+    assert found == {
+        ("$.targets[*].status", "enum"): (STATUS, 2),
+        ("$.clientId", "required"): (REQUIRED, 2),
+        ("$.targets[*].cost", "type"): (WRONG_TYPE, 2),
+        ("status", "status"): (SERVER_ERROR, 1),
+    }
+    status = next(v for v in report["violations"] if v["kind"] == "enum")
+    assert status["operation"] == "getTask" and status["direction"] == "response"
+    assert status["expected"] == ["processing", "completed", "error"]
+    assert [(u["path"], u["count"]) for u in report["undocumented"]] == [("$.surprise", 2)]
+
+
+def test_keep_links_leaves_links_alone(proxy_run: Any, upstream: Upstream) -> None:
+    proxy = proxy_run("--keep-links", "--quiet")
+    with httpx.Client(timeout=30) as http:
+        task = http.get(f"{proxy.url}/tasks/x", headers={"x-api-key": KEY}).json()
+        outsider = http.get(f"{proxy.url}/_proxy/link/http/127.0.0.1:9/files/x.wav")
+    assert task["targets"][0]["output"][0]["link"].startswith(f"{upstream.url}/files/vocals.wav")
+    # the proxy forwards only to origins it rewrote a link to: not an open proxy
+    assert outsider.status_code == 403
+    assert (
+        "127.0.0.1:9 is not the origin of a link this proxy rewrote" in outsider.json()["message"]
+    )
+
+
+def test_strict_answers_a_bad_request_400_before_the_upstream(
+    proxy_run: Any, upstream: Upstream
+) -> None:
+    proxy = proxy_run("--strict", "--quiet")
+    before = list(upstream.hits)
+    with httpx.Client(base_url=proxy.url, timeout=30) as http:
+        bad = http.post("/tasks", json={"targets": []}, headers={"x-api-key": KEY})
+        keyless = http.post(
+            "/tasks", json={"assetId": "a", "targets": [{"model": "vocals", "formats": ["wav"]}]}
+        )
+        good = http.post(
+            "/tasks",
+            json={"assetId": "a", "targets": [{"model": "vocals", "formats": ["wav"]}]},
+            headers={"x-api-key": KEY},
+        )
+        drifting = http.get("/tasks/abc", headers={"x-api-key": KEY})
+    assert bad.status_code == 400
+    body = bad.json()
+    assert body["statusCode"] == 400 and body["error"] == "Bad Request"
+    assert "createTask request: $.targets: [] should be non-empty" in body["message"]
+    assert keyless.status_code == 400 and "header:x-api-key" in keyless.json()["message"]
+    assert good.status_code == 200 and good.headers["x-spec-violations"] == "0"
+    assert drifting.status_code == 200  # responses are reported, never blocked
+    assert upstream.hits[len(before) :] == ["POST /tasks", "GET /tasks/abc"]
+
+
+def test_no_secret_reaches_a_recorded_file(proxy_run: Any, tmp_path: Path) -> None:
+    record = tmp_path / "rec"
+    proxy = proxy_run("--record", str(record), "--cassette", "drift", "--record-media", "--quiet")
+    with httpx.Client(
+        base_url=proxy.url,
+        timeout=30,
+        headers={"x-api-key": KEY, "authorization": "Bearer tok-9a8b", "cookie": "session=c00k1e"},
+    ) as http:
+        link = http.get("/tasks/abc").json()["targets"][0]["output"][0]["link"]
+        assert http.get(link).content == MEDIA
+        http.get("/models")
+    assert proxy.stop() == 0
+    files = sorted(p for p in record.rglob("*") if p.is_file())
+    assert [p.relative_to(record).as_posix() for p in files] == [
+        "drift.media/" + hashlib.sha256(MEDIA).hexdigest(),
+        "drift.yaml",
+    ]
+    assert files[0].read_bytes() == MEDIA  # the media beside the cassette, not inline
+    for path in files:
+        raw = path.read_bytes()
+        for secret in (KEY, "tok-9a8b", "c00k1e", "s3cr3tsig"):
+            assert secret.encode() not in raw, (path, secret)
+    cassette = yaml.safe_load((record / "drift.yaml").read_text())
+    uris = [i["request"]["uri"] for i in cassette["interactions"]]
+    assert any("sig=REDACTED" in uri for uri in uris)
+    assert len(uris) == 3
