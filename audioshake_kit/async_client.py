@@ -16,7 +16,14 @@ import anyio
 import anyio.to_thread
 import httpx
 
-from ._base import DEFAULT_TIMEOUT, AttemptLog, BaseClient, ProgressReader, configure_http_client
+from ._base import (
+    DEFAULT_TIMEOUT,
+    AttemptLog,
+    BaseClient,
+    ProgressReader,
+    configure_http_client,
+    outputs_dir,
+)
 from .domain.catalog import Catalog
 from .errors import after_task_created
 from .flow import Answer, Flow, Op, Send, Sleep
@@ -24,7 +31,7 @@ from .ratelimit import SERVICE_LIMIT, AsyncLimiter, ServiceLimit, resolve_limite
 from .responses import ATTEMPT_ERRORS, LAST_RESPONSE, failed_attempt
 from .retries import MAX_RETRIES
 from .sending import LIST_PAGE_SIZE
-from .types import Estimate, TargetLike, TaskResult
+from .types import Estimate, Layout, TargetLike, TaskResult
 
 if TYPE_CHECKING:  # the generated client loads when a client is built, not on import
     from audioshake_client.models import (
@@ -248,14 +255,16 @@ class AsyncAudioShake(BaseClient):
         timeout: float | None = None,
         on_target: Callable[[Target], object] | None = None,
         raise_on_failure: bool = False,
+        layout: Layout = "song",
     ) -> TaskResult:
         """See ``AudioShake.separate``."""
         wires = self._check_targets(targets)
+        out = outputs_dir(path, dest_dir, layout)
         asset = await self.upload(path)
         task = await self.create_task(wires, asset_id=asset.id, metadata=metadata)
         with after_task_created(task.id):
             result = await self.wait(task, timeout=timeout, on_target=on_target)
-            files = await self.download(result, dest_dir)
+            files = await self.download(result, out)
         result = replace(result, files=tuple(files))
         if raise_on_failure:
             self._result(result.task, raise_on_failure=True)

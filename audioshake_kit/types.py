@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from .domain.billing import Charge, round_credits
 from .domain.status import COMPLETED, is_failed
@@ -16,7 +16,22 @@ from .domain.words import plural
 if TYPE_CHECKING:  # the generated models load with the first response, not on import
     from audioshake_client.models import Target, TargetRequest, Task
 
-__all__ = ["Estimate", "FailedTarget", "TargetLike", "TargetSpec", "TaskResult"]
+__all__ = [
+    "LAYOUTS",
+    "Estimate",
+    "FailedTarget",
+    "Layout",
+    "TargetLike",
+    "TargetSpec",
+    "TaskResult",
+]
+
+Layout: TypeAlias = Literal["song", "flat"]
+"""Where ``separate()`` saves a file's outputs in its ``dest_dir``: ``"song"`` in
+``dest_dir/<file stem>/`` (as ``audioshake separate`` and ``batch`` do), ``"flat"`` in
+``dest_dir`` itself (the layout of 0.1)."""
+
+LAYOUTS: tuple[Layout, ...] = ("song", "flat")
 
 
 @dataclass(frozen=True, slots=True)

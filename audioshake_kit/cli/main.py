@@ -272,6 +272,7 @@ def separate(
     [path], "estimate": {duration, minutes, lines: [{model, variant, minutes, rate,
     credits}], total}}.
     """
+    from .._base import outputs_dir
     from ..targets import is_url
     from . import render
 
@@ -304,7 +305,8 @@ def separate(
             with bars.targets(len(task.targets)) as on_target:
                 result = client.wait(task, timeout=timeout, on_target=on_target)
             with bars.files() as progress_files:
-                files = client.download(result, output / file.stem, on_progress=progress_files)
+                dest = outputs_dir(file, output)  # the layout of AudioShake.separate
+                files = client.download(result, dest, on_progress=progress_files)
         result = replace(result, files=tuple(files))
     if json_:
         render.print_json(render.result_json(result, est))

@@ -44,6 +44,7 @@ def test_separate_writes_real_stems_and_the_charge_equals_the_estimate(
     assert result.all_succeeded
     names = sorted(p.name for p in result.files)
     assert names == ["bass.wav", "drums.flac", "drums.wav", "vocals.wav"]
+    assert {p.parent for p in result.files} == {tmp_path / "out" / song.stem}
     for path in result.files:
         info = probe(path)
         assert info.duration == pytest.approx(3.0, abs=0.01)

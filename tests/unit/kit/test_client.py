@@ -12,6 +12,7 @@ import pytest
 import respx
 
 from audioshake_kit import AsyncAudioShake, AudioShake, ValidationError
+from audioshake_kit.types import Layout
 
 from .helpers import API, FILES, FakeClock, target_json, task_json
 
@@ -135,6 +136,57 @@ def test_separate_runs_the_whole_job(
     assert [p.name for p in result.files] == ["vocals.wav"]
     assert result.files[0].read_bytes() == b"stem"
     assert [f.model for f in result.failed] == ["drums"]
+
+
+@pytest.mark.parametrize(("layout", "folder"), [("song", "out/song"), ("flat", "out")])
+def test_separate_saves_by_layout(
+    client: AudioShake,
+    api: respx.MockRouter,
+    wav: Path,
+    tmp_path: Path,
+    layout: Layout,
+    folder: str,
+) -> None:
+    """``dest_dir/<file stem>/`` by default, as the CLI and batch write; ``flat`` as 0.1."""
+    _separate_routes(api)
+    if layout == "song":  # the default
+        result = client.separate(wav, ["vocals", "drums"], tmp_path / "out")
+    else:
+        result = client.separate(wav, ["vocals", "drums"], tmp_path / "out", layout=layout)
+    assert result.files == (tmp_path / folder / "vocals.wav",)
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.wav")) == [
+        f"{folder}/vocals.wav",
+        "song.wav",
+    ]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("layout", "folder"), [("song", "out/song"), ("flat", "out")])
+async def test_async_separate_saves_by_layout(
+    aclient: AsyncAudioShake,
+    api: respx.MockRouter,
+    wav: Path,
+    tmp_path: Path,
+    layout: Layout,
+    folder: str,
+) -> None:
+    _separate_routes(api)
+    async with aclient:
+        if layout == "song":  # the default
+            result = await aclient.separate(wav, ["vocals", "drums"], tmp_path / "out")
+        else:
+            result = await aclient.separate(
+                wav, ["vocals", "drums"], tmp_path / "out", layout=layout
+            )
+    assert result.files == (tmp_path / folder / "vocals.wav",)
+
+
+def test_an_unknown_layout_is_refused_before_uploading(
+    client: AudioShake, api: respx.MockRouter, wav: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(ValidationError, match="layout: must be 'song' or 'flat', got 'songs'"):
+        client.separate(wav, ["vocals"], tmp_path, layout="songs")  # type: ignore[arg-type]
+    assert not api.calls
 
 
 def test_separate_checks_targets_before_uploading(
