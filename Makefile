@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 GEN_ARGS := --path openapi/audioshake.yaml --config openapi/generator-config.yaml --meta none --custom-template-path openapi/templates
 
-.PHONY: setup test test-deep lint typecheck generate check-generated demo bench bench-tools clean
+.PHONY: setup test test-deep lint typecheck generate check-generated docs docs-serve demo bench bench-tools clean
 
 setup: $(STAMP)
 
@@ -41,8 +41,16 @@ check-generated: setup
 		echo "generated/ is out of sync with openapi/audioshake.yaml: run 'make generate'" >&2; rm -rf $$tmp; exit 1; \
 	fi
 
-test: setup lint typecheck check-generated
+test: setup lint typecheck check-generated docs
 	$(BIN)/pytest -q -n 2 --dist loadgroup
+
+# The documentation site (mkdocs.yml), built strictly: a broken link, a missing reference
+# or a missing included file fails. docs/hooks.py renders openapi/ and the CLIs into it.
+docs: setup
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+docs-serve: setup
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve -a 127.0.0.1:8008
 
 test-deep: setup
 	AUDIOSHAKE_TEST_PROFILE=deep $(BIN)/pytest -q

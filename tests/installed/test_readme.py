@@ -1,5 +1,6 @@
-"""README.md is a test: every fenced code block in it either runs, as a user would
-copy and paste it against the installed wheel, or says why it does not.
+"""README.md is a test, and so is every page of the documentation (``docs/**/*.md``):
+every fenced code block either runs, as a user would copy and paste it against the
+installed wheel, or says why it does not.
 
 The one convention, visible in the README itself:
 
@@ -9,6 +10,9 @@ The one convention, visible in the README itself:
   the other lines are.
 - Any other block must be runnable here, or the test fails: a new README block has to
   be handled (run, or marked with its reason).
+- In ``docs/``, a block made only of ``--8<-- "examples/..."`` lines (a file of
+  ``examples/`` included by pymdownx.snippets) is not run here: ``test_examples.py``
+  runs every file of ``examples/``. An included file from anywhere else fails.
 
 How blocks run (each in a fresh working directory outside the checkout):
 
@@ -52,12 +56,14 @@ import pytest
 from .conftest import DEFAULT_KEY, ROOT, MockServer, Venv, clean_env, free_port, run
 
 README = ROOT / "README.md"
+DOCS = sorted((ROOT / "docs").rglob("*.md"))
 SH = {"sh", "bash", "shell", "console"}
 PY = {"python", "py"}
 FENCE = re.compile(r"^```\s*([\w+-]*)\s*$")
 NOT_RUN = re.compile(r"^#\s*not run:\s*(\S.*)$")
 LINE_NOT_RUN = re.compile(r"(?:^|\s)#\s*not run:\s*(\S.*)$")
 NOT_RUN_WITHOUT_REASON = re.compile(r"#\s*not run\b(?!:\s*\S)")
+SNIPPET = re.compile(r'^--8<--\s+"([^"]+)"$')
 TEST_DEF = re.compile(r"^(?:async\s+)?def\s+test_\w*\(", re.MULTILINE)
 WAV = re.compile(r"(?<![\w/.-])([\w-]+\.wav)\b")
 MOCK_COMMANDS = {"audioshake-mock", "pytest"}
@@ -71,6 +77,7 @@ class Block:
     lang: str
     text: str
     id: str  # the section's heading as a slug, and the block's number in it: install-2
+    doc: str = "README.md"  # the file, from the repository's root
 
     @property
     def not_run(self) -> str | None:
@@ -78,8 +85,15 @@ class Block:
         m = NOT_RUN.match(first)
         return m.group(1).strip() if m else None
 
+    @property
+    def included(self) -> list[str]:
+        """The files a block of snippet lines only includes (else empty)."""
+        lines = [line.strip() for line in self.text.split("\n") if line.strip()]
+        found = [m.group(1) for line in lines if (m := SNIPPET.match(line))]
+        return found if found and len(found) == len(lines) else []
 
-def parse_blocks(text: str) -> list[Block]:
+
+def parse_blocks(text: str, doc: str = "README.md") -> list[Block]:
     blocks: list[Block] = []
     lines = text.split("\n")
     section, count = "top", 0
@@ -98,15 +112,28 @@ def parse_blocks(text: str) -> list[Block]:
         while i < len(lines) and lines[i].strip() != "```":
             body.append(lines[i])
             i += 1
-        assert i < len(lines), f"README line {start + 1}: code block never closed"
+        assert i < len(lines), f"{doc} line {start + 1}: code block never closed"
         count += 1
         block_id = f"{section}-{count}"
-        blocks.append(Block(start + 1, m.group(1).lower(), "\n".join(body) + "\n", block_id))
+        if doc != "README.md":  # README ids stay as they were: docs-billing-worked-examples-1
+            block_id = (
+                "docs-"
+                + re.sub(r"[^a-z0-9]+", "-", doc[len("docs/") : -len(".md")])
+                + "-"
+                + block_id
+            )
+        text = "\n".join(body) + "\n"
+        blocks.append(Block(start + 1, m.group(1).lower(), text, block_id, doc))
         i += 1
     return blocks
 
 
-BLOCKS = parse_blocks(README.read_text(encoding="utf-8"))
+README_BLOCKS = parse_blocks(README.read_text(encoding="utf-8"))
+BLOCKS = README_BLOCKS + [
+    b
+    for page in DOCS
+    for b in parse_blocks(page.read_text(encoding="utf-8"), page.relative_to(ROOT).as_posix())
+]
 
 
 # -- inputs -----------------------------------------------------------------------------
@@ -148,7 +175,7 @@ def run_python(block: Block, request: pytest.FixtureRequest, work: Path) -> None
             timeout=SNIPPET_TIMEOUT_S,
             check=False,
         )
-        report = f"README line {block.line}: pytest exited {done.returncode}\n{done.stdout}\n{done.stderr}"
+        report = f"{block.doc} line {block.line}: pytest exited {done.returncode}\n{done.stdout}\n{done.stderr}"
         wanted = len(TEST_DEF.findall(block.text))
         assert done.returncode == 0, report
         assert re.search(rf"\b{wanted} passed\b", done.stdout), report
@@ -193,7 +220,7 @@ def commands(block: Block) -> Iterator[Command]:
         if not text or text.startswith("#"):
             continue
         assert not NOT_RUN_WITHOUT_REASON.search(text), (
-            f"README line {block.line + offset}: '# not run' needs a reason: {text!r}"
+            f"{block.doc} line {block.line + offset}: '# not run' needs a reason: {text!r}"
         )
         m = LINE_NOT_RUN.search(text)
         yield Command(block.line + offset, text, m.group(1).strip() if m else None)
@@ -230,7 +257,7 @@ def run_sh(block: Block, request: pytest.FixtureRequest, work: Path) -> None:
     servers: list[MockServer] = []
     try:
         for cmd in commands(block):
-            where = f"README line {cmd.line}: {cmd.text!r}"
+            where = f"{block.doc} line {cmd.line}: {cmd.text!r}"
             if cmd.not_run is not None:
                 print(f"{where}: not run: {cmd.not_run}")
                 continue
@@ -293,27 +320,32 @@ def fresh_clone_demo(fresh_clone: Path) -> str:
 
 @pytest.mark.parametrize("block", BLOCKS, ids=[b.id for b in BLOCKS])
 def test_readme_block(block: Block, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    where = f"{block.doc} line {block.line}"
     if block.not_run is not None:
-        pytest.skip(f"README line {block.line}: not run: {block.not_run}")
+        pytest.skip(f"{where}: not run: {block.not_run}")
+    if block.included and block.doc != "README.md":
+        others = [f for f in block.included if not f.startswith("examples/")]
+        assert not others, f"{where}: includes {others}, which no test runs (only examples/)"
+        pytest.skip(f"{where}: includes {block.included}: run by test_examples.py")
     first = block.text.lstrip("\n").split("\n", 1)[0]
-    assert not NOT_RUN_WITHOUT_REASON.search(first), (
-        f"README line {block.line}: '# not run' needs a reason"
-    )
+    assert not NOT_RUN_WITHOUT_REASON.search(first), f"{where}: '# not run' needs a reason"
     if block.lang in PY:
         run_python(block, request, tmp_path)
     elif block.lang in SH:
         run_sh(block, request, tmp_path)
     else:
         pytest.fail(
-            f"README line {block.line}: a ```{block.lang} block is neither run by this test "
+            f"{where}: a ```{block.lang} block is neither run by this test "
             "nor marked '# not run: <reason>' on its first line"
         )
 
 
 def test_readme_has_blocks_to_run() -> None:
     """The parser sees the README's blocks (a broken fence would hide them all)."""
-    langs = {b.lang for b in BLOCKS if b.not_run is None}
-    assert {"sh", "python"} <= langs, [b.id for b in BLOCKS]
+    langs = {b.lang for b in README_BLOCKS if b.not_run is None}
+    assert {"sh", "python"} <= langs, [b.id for b in README_BLOCKS]
+    pages = {b.doc for b in BLOCKS if b.doc != "README.md" and b.not_run is None and not b.included}
+    assert len(pages) >= 5, pages  # the guides' blocks are seen too
 
 
 # Files the README names: a link target, or a `code span` that is a path.
