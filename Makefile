@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 GEN_ARGS := --path openapi/audioshake.yaml --config openapi/generator-config.yaml --meta none --custom-template-path openapi/templates
 
-.PHONY: setup test test-deep lint typecheck generate check-generated docs docs-serve demo bench bench-tools clean
+.PHONY: setup test test-deep lint typecheck generate check-generated browser docs docs-serve demo bench bench-tools clean
 
 setup: $(STAMP)
 
@@ -41,7 +41,19 @@ check-generated: setup
 		echo "generated/ is out of sync with openapi/audioshake.yaml: run 'make generate'" >&2; rm -rf $$tmp; exit 1; \
 	fi
 
-test: setup lint typecheck check-generated docs
+# The dashboard's browser tests (tests/browser/) drive Debian's chromium through
+# Playwright (installed by `make setup`, no browser download): install it when missing.
+CHROMIUM := /usr/lib/chromium/chromium
+
+browser:
+	@test -x $(CHROMIUM) || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		export DEBIAN_FRONTEND=noninteractive; \
+		$$SUDO apt-get install -y -q --no-install-recommends chromium || { $$SUDO apt-get update -q && $$SUDO apt-get install -y -q --no-install-recommends chromium; }; \
+	}
+	@test -x $(CHROMIUM) || { echo "chromium is not at $(CHROMIUM): the browser tests need it" >&2; exit 1; }
+
+test: setup lint typecheck check-generated browser docs
 	$(BIN)/pytest -q -n 2 --dist loadgroup
 
 # The documentation site (mkdocs.yml), built strictly: a broken link, a missing reference

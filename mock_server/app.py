@@ -2,7 +2,8 @@
 
 Public routes come from ``routes.PUBLIC_ROUTES`` and run through ``endpoint.public``;
 downloads through signed links live under ``/files/``; test controls under ``/_mock/``
-(unless ``admin=False``; ``GET /_mock/health`` stays). ``logs.AccessLog`` logs each
+and the dashboard at ``/_mock/ui/`` (unless ``admin=False``; ``GET /_mock/health``
+stays). ``logs.AccessLog`` logs each
 request when ``audioshake-mock serve`` has turned the access log on. The route table is built once per process: each endpoint
 serves the state of the app it is called in (``app.state.mock``, ``app.state.admin``),
 so building an app per test costs little. Under a real clock a background ticker
@@ -27,7 +28,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from audioshake_kit.domain.spec import data_text
@@ -95,10 +96,10 @@ def build_app(state: MockState | None = None, *, config: MockConfig | None = Non
 
 
 @functools.cache
-def _routes(admin: bool) -> tuple[Route, ...]:
+def _routes(admin: bool) -> tuple[BaseRoute, ...]:
     """The route table, built once per process (with or without ``/_mock/``; the health
     check ``GET /_mock/health`` stays either way)."""
-    routes = [_route(path, ops) for path, ops in PUBLIC_ROUTES]
+    routes: list[BaseRoute] = [_route(path, ops) for path, ops in PUBLIC_ROUTES]
     routes.append(Route("/files/{rest:path}", plain(download), methods=["GET", "HEAD"]))
     routes.append(Route("/openapi.yaml", _spec, methods=["GET"]))
     return (*routes, *admin_routes()) if admin else (*routes, health_route())

@@ -32,6 +32,7 @@ def _banner(config: MockConfig, log_format: str | None) -> str:
     base = config.public_base_url
     keys = ", ".join(config.api_keys) if config.api_keys else "any non-empty key (x-api-key)"
     admin = f"{base}/_mock/" if config.admin else "off (--no-admin)"
+    dashboard = f"{base}/_mock/ui/" if config.admin else "off (--no-admin)"
     specs = f"{base}/openapi.yaml"
     if config.admin:
         specs += f", admin {base}/_mock/openapi.yaml"
@@ -40,6 +41,7 @@ def _banner(config: MockConfig, log_format: str | None) -> str:
         [
             f"  API keys:    {keys}",
             f"  admin API:   {admin}",
+            f"  dashboard:   {dashboard}",
             f"  health:      {base}/_mock/health",
             f"  specs:       {specs}",
             f"  access log:  {access}",

@@ -10,6 +10,7 @@ Handlers get the store, the request and the tenant: they parse, call the store, 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -68,6 +69,7 @@ def public(op_id: str, handler: Handler) -> Callable[[Request], Awaitable[Respon
     in (``app.state.mock``), so one route table serves every app of the process."""
 
     async def endpoint(request: Request) -> Response:
+        started = time.perf_counter()
         state: MockState = request.app.state.mock
         rid = state.journal.next_request_id()
         key = request.headers.get("x-api-key")
@@ -91,7 +93,14 @@ def public(op_id: str, handler: Handler) -> Callable[[Request], Awaitable[Respon
                 response = await _apply(fault)
                 if response is not None:
                     return _finish(
-                        state, request, method, path, op_id, response, rid, decision, key, arrived
+                        state,
+                        request,
+                        (method, path, op_id),
+                        response,
+                        rid,
+                        decision,
+                        key,
+                        (arrived, started),
                     )
             result = await handler(store, request, tenant)
             response = result if isinstance(result, Response) else JSONResponse(result)
@@ -104,7 +113,9 @@ def public(op_id: str, handler: Handler) -> Callable[[Request], Awaitable[Respon
             response = JSONResponse(error_body(exc.status, exc.message), exc.status, exc.headers)
         if arrived is None:  # refused before it was counted (401)
             arrived = store.now()
-        return _finish(state, request, method, path, op_id, response, rid, decision, key, arrived)
+        return _finish(
+            state, request, (method, path, op_id), response, rid, decision, key, (arrived, started)
+        )
 
     return endpoint
 
@@ -130,15 +141,18 @@ async def _apply(fault: HttpFault) -> Response | None:
 def _finish(
     state: MockState,
     request: Request,
-    method: str,
-    path: str,
-    op_id: str,
+    operation: tuple[str, str, str],
     response: Response,
     rid: str,
     decision: Decision | None,
     key: str | None,
-    arrived: float,
+    times: tuple[float, float],
 ) -> Response:
+    """Stamp the answer's headers and journal it. ``operation``: method, path and
+    operationId; ``times``: when it counted (mock time) and ``perf_counter()`` at arrival
+    (for its latency, handling in the mock, wall time)."""
+    method, path, op_id = operation
+    arrived, started = times
     # Raw header appends: every response here is fresh and carries none of these yet
     # (``response.headers[...] = `` builds a MutableHeaders and scans the list per header).
     raw = response.raw_headers
@@ -157,6 +171,7 @@ def _finish(
             "status": response.status_code,
             "key": key,
             "requestId": rid,
+            "latencyMs": round((time.perf_counter() - started) * 1000, 3),
         }
     )
     if state.config.validate_responses and not isinstance(

@@ -3,7 +3,9 @@
 Each line names the method, the path (query values redacted: signed download links carry
 their signature there), the status, the latency in ms, the request id (``X-Request-Id``)
 and the API key as a short hash (``key=`` the first 8 hex digits of its SHA-256), never
-the key itself; ``/_mock/`` admin requests are marked as such. ``audioshake-mock serve``
+the key itself; ``/_mock/`` admin requests are marked as such, and the dashboard's
+background polls (``GET /_mock/…`` with the header ``X-Mock-Poll``) are left out, while
+its actions are logged. ``audioshake-mock serve``
 calls ``configure`` (human-readable lines or one JSON object per line on stderr; off with
 ``--quiet``). Unconfigured, the logger is below its level and ``AccessLog`` passes each
 request straight through: a mock in process (the harness, the pytest plugin) logs nothing
@@ -63,7 +65,15 @@ class AccessLog:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not access.isEnabledFor(logging.INFO):
+        if (
+            scope["type"] != "http"
+            or not access.isEnabledFor(logging.INFO)
+            or (
+                scope["method"] == "GET"
+                and scope["path"].startswith("/_mock/")
+                and any(name == b"x-mock-poll" for name, _ in scope["headers"])
+            )
+        ):
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()

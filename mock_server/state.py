@@ -72,9 +72,10 @@ class MockState:
         self.courier = Courier()
         self._build(self.config.seed)
 
-    def _build(self, seed: int) -> None:
+    def _build(self, seed: int, journal: Journal | None = None) -> None:
+        """Fresh records; the journal numbers on from ``journal`` (the one replaced)."""
         self.rng = random.Random(seed)  # one per state: ids, draws, request ids
-        self.journal = Journal(self.rng)
+        self.journal = Journal(self.rng, journal)
         self.store = Store(
             catalog=self.catalog,
             clock=self.clock,
@@ -138,7 +139,7 @@ class MockState:
     def reset(self, seed: int | None = None) -> None:
         """Forget everything (tenants, tasks, files, faults, journal); keep the config."""
         self.store.discard()
-        self._build(self.config.seed if seed is None else seed)
+        self._build(self.config.seed if seed is None else seed, self.journal)
 
     def close(self) -> None:
         if self._own_data_dir:

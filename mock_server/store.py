@@ -194,6 +194,20 @@ class Store:
             tenant = self.tenants.get(key)
             return None if tenant is None else tenant.to_json()
 
+    def keys(self) -> list[dict[str, Any]]:
+        """Every key seen (given by the admin API or sent with a request), oldest first,
+        as the admin API shows it, with how many tasks and live assets it has."""
+        with self.lock:
+            return [
+                {**t.to_json(), "tasks": len(t.tasks), "assets": len(t.assets)}
+                for t in self.tenants.values()
+            ]
+
+    def tenant(self, key: str) -> Tenant | None:
+        """The tenant of ``key`` if it has been seen (an admin read creates none)."""
+        with self.lock:
+            return self.tenants.get(key)
+
     def set_webhook(self, key: str, url: str | None, secret: str | None) -> None:
         with self.lock:
             tenant = self._tenant(key, self.clock.now())
@@ -334,6 +348,16 @@ class Store:
     def add_http_fault(self, **rule: Any) -> dict[str, Any]:
         with self.lock:
             return self.faults.add_http_fault(**rule).to_json()
+
+    def target_fault_rules(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return [rule.to_json() for rule in self.faults.target_faults]
+
+    def http_fault_rules(self) -> list[dict[str, Any]]:
+        """The HTTP fault rules in force (``times`` counts down; spent rules stay listed
+        with 0 until cleared)."""
+        with self.lock:
+            return [rule.to_json() for rule in self.faults.http_faults]
 
     def clear_target_faults(self) -> None:
         with self.lock:

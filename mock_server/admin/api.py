@@ -15,7 +15,8 @@ from audioshake_kit.domain.media import sniff_file
 
 from ..clock import format_time, parse_time
 from ..faults import DEFAULT_CODE, DEFAULT_MESSAGE
-from ..records import MediaSource
+from ..records import MediaSource, Tenant
+from ..serialize import asset_json, task_json
 from ..sources import probe_source, url_seed
 from ..state import MockState
 
@@ -93,6 +94,10 @@ class MockAdmin:
         except (TypeError, ValueError) as exc:
             raise AdminError(str(exc)) from None
 
+    def faults(self) -> list[dict[str, Any]]:
+        """The target fault rules in force, in the order they are drawn."""
+        return self.state.store.target_fault_rules()
+
     def clear_faults(self) -> None:
         """Remove every target fault rule."""
         self.state.store.clear_target_faults()
@@ -129,6 +134,10 @@ class MockAdmin:
         except (TypeError, ValueError) as exc:
             raise AdminError(str(exc)) from None
 
+    def http_faults(self) -> list[dict[str, Any]]:
+        """The HTTP fault rules in force (a spent rule shows ``times: 0``)."""
+        return self.state.store.http_fault_rules()
+
     def clear_http_faults(self) -> None:
         """Remove every HTTP fault rule."""
         self.state.store.clear_http_faults()
@@ -150,6 +159,31 @@ class MockAdmin:
             if m not in self.state.catalog:
                 raise AdminError(f"enabledModels: unknown model {m!r}")
         return self.state.store.put_key(key, credits, enabled_models, unlimited=unlimited)
+
+    def keys(self) -> list[dict[str, Any]]:
+        """Every key seen (put here or sent with a request), oldest first: ``key_info``
+        of each, with its counts of ``tasks`` and live ``assets``."""
+        return self.state.store.keys()
+
+    def tasks(self, key: str, take: int = 50, base_url: str | None = None) -> list[dict[str, Any]]:
+        """The newest ``take`` tasks of ``key`` as ``GET /tasks`` shows them, links
+        signed for ``base_url`` (default: the mock's public base URL). Unlike the public
+        call, it spends none of the key's rate limit and is not journaled."""
+        store = self.state.store
+        sign = store.link_signer(base_url or self.state.base_url)
+        return store.list_tasks(self._tenant(key), 0, take, lambda t: task_json(t, sign))
+
+    def assets(self, key: str, base_url: str | None = None) -> list[dict[str, Any]]:
+        """The live assets of ``key``, newest first, as ``GET /assets`` shows them."""
+        store, tenant = self.state.store, self._tenant(key)
+        sign = store.link_signer(base_url or self.state.base_url)
+        return store.read(lambda: [asset_json(a, sign) for a in store.list_assets(tenant)])
+
+    def _tenant(self, key: str) -> Tenant:
+        tenant = self.state.store.tenant(key)
+        if tenant is None:
+            raise AdminError(f"key: unknown key {key!r}")
+        return tenant
 
     def key_info(self, key: str) -> dict[str, Any]:
         """A key's tenant: its credits (None: unlimited), enabled gated models, webhook."""

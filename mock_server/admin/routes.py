@@ -12,14 +12,15 @@ from typing import Any, ParamSpec, TypeVar
 import anyio.to_thread
 import orjson
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from audioshake_kit.domain.spec import data_text
 
 from ..endpoint import JSONResponse
 from ..errors import MockError, error_body
-from ..routes.common import read_body
+from ..routes.common import base_url, read_body
 from .api import AdminError, MockAdmin
 
 __all__ = ["admin_routes", "health_route", "kit_version"]
@@ -35,8 +36,10 @@ async def _run(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
 
 
 @functools.cache
-def admin_routes() -> tuple[Route, ...]:
-    """The ``/_mock/`` routes (one tuple per process; each serves its app's admin)."""
+def admin_routes() -> tuple[BaseRoute, ...]:
+    """The ``/_mock/`` routes (one tuple per process; each serves its app's admin), and
+    the dashboard under ``/_mock/ui/``: static files of the package (``mock_server/ui``)
+    that call these routes from the browser."""
 
     def wrap(fn: Callable[[MockAdmin, Request], Awaitable[Any]]) -> Endpoint:
         async def endpoint(request: Request) -> Response:
@@ -84,6 +87,8 @@ def admin_routes() -> tuple[Route, ...]:
         return admin.set_rate_limit(None if limit in (None, "off") else int(limit))
 
     async def faults(admin: MockAdmin, request: Request) -> Any:
+        if request.method == "GET":
+            return admin.faults()
         if request.method == "DELETE":
             admin.clear_faults()
             return None
@@ -92,6 +97,8 @@ def admin_routes() -> tuple[Route, ...]:
         )
 
     async def http_faults(admin: MockAdmin, request: Request) -> Any:
+        if request.method == "GET":
+            return admin.http_faults()
         if request.method == "DELETE":
             admin.clear_http_faults()
             return None
@@ -127,6 +134,16 @@ def admin_routes() -> tuple[Route, ...]:
             data.get("enabledModels"),
             unlimited=credits == "unlimited",
         )
+
+    async def key_list(admin: MockAdmin, request: Request) -> Any:
+        return admin.keys()
+
+    async def tasks(admin: MockAdmin, request: Request) -> Any:
+        take = _count(request.query_params.get("take", "50"), "take", 1, 100)
+        return admin.tasks(_key_param(request), take, base_url(request))
+
+    async def assets(admin: MockAdmin, request: Request) -> Any:
+        return admin.assets(_key_param(request), base_url(request))
 
     async def webhook(admin: MockAdmin, request: Request) -> Any:
         key = request.headers.get("x-api-key")
@@ -176,9 +193,12 @@ def admin_routes() -> tuple[Route, ...]:
         Route("/_mock/clock", wrap(clock), methods=["GET", "POST"]),
         Route("/_mock/reset", wrap(reset), methods=["POST"]),
         Route("/_mock/rate-limit", wrap(rate_limit), methods=["PUT"]),
-        Route("/_mock/faults", wrap(faults), methods=["POST", "DELETE"]),
-        Route("/_mock/http-faults", wrap(http_faults), methods=["POST", "DELETE"]),
+        Route("/_mock/faults", wrap(faults), methods=["GET", "POST", "DELETE"]),
+        Route("/_mock/http-faults", wrap(http_faults), methods=["GET", "POST", "DELETE"]),
+        Route("/_mock/keys", wrap(key_list), methods=["GET"]),
         Route("/_mock/keys/{key}", wrap(keys), methods=["GET", "PUT"]),
+        Route("/_mock/tasks", wrap(tasks), methods=["GET"]),
+        Route("/_mock/assets", wrap(assets), methods=["GET"]),
         Route("/_mock/webhook", wrap(webhook), methods=["PUT"]),
         Route("/_mock/webhook/deliveries", wrap(deliveries), methods=["GET"]),
         Route("/_mock/media", wrap(media), methods=["POST"]),
@@ -186,8 +206,15 @@ def admin_routes() -> tuple[Route, ...]:
         Route("/_mock/ledger", wrap(ledger), methods=["GET"]),
         Route("/_mock/refunds", wrap(refunds), methods=["POST"]),
         Route("/_mock/openapi.yaml", wrap(spec), methods=["GET"]),
+        Route("/_mock/ui", _to_dashboard, methods=["GET"]),
+        Mount("/_mock/ui", StaticFiles(packages=[("mock_server", "ui")], html=True)),
         health_route(),
     )
+
+
+async def _to_dashboard(request: Request) -> Response:
+    """``/_mock/ui`` → ``/_mock/ui/``: the page's relative URLs need the slash."""
+    return RedirectResponse(request.url.replace(path="/_mock/ui/"))
 
 
 @functools.cache
@@ -220,6 +247,19 @@ def _number(value: Any, field: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise AdminError(f"{field}: must be a number")
     return float(value)
+
+
+def _key_param(request: Request) -> str:
+    key = request.query_params.get("key")
+    if not key:
+        raise AdminError("key: the query parameter key (an API key) is required")
+    return key
+
+
+def _count(value: str, field: str, low: int, high: int) -> int:
+    if not value.isdigit() or not low <= int(value) <= high:
+        raise AdminError(f"{field}: must be an integer from {low} to {high}")
+    return int(value)
 
 
 def _kwargs(data: dict[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]:

@@ -114,6 +114,7 @@ def test_banner_and_text_access_log(served: Served) -> None:
     banner = served.banner
     assert f"API keys:    {SECRET}, second" in banner
     assert f"admin API:   {base}/_mock/\n" in banner
+    assert f"dashboard:   {base}/_mock/ui/\n" in banner
     assert f"health:      {base}/_mock/health" in banner
     assert f"{base}/openapi.yaml" in banner and f"{base}/_mock/openapi.yaml" in banner
     assert "access log:  stderr (text)" in banner
@@ -182,6 +183,7 @@ def test_quiet_logs_nothing(served: Served) -> None:
 def test_no_admin_keeps_health_and_says_so(served: Served) -> None:
     base = served.base_url
     assert "admin API:   off (--no-admin)" in served.banner
+    assert "dashboard:   off (--no-admin)" in served.banner
     assert f"{base}/_mock/openapi.yaml" not in served.banner
     assert f"health:      {base}/_mock/health" in served.banner
     r = served.http.get("/_mock/health")  # no key

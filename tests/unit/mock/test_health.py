@@ -11,6 +11,7 @@ import jsonschema
 import pytest
 import yaml
 from openapi_spec_validator import validate
+from starlette.routing import Route
 
 from audioshake_kit.domain.spec import data_text
 from mock_server.admin.routes import admin_routes, kit_version
@@ -72,12 +73,16 @@ def test_the_admin_spec_is_valid_openapi() -> None:
 
 def test_every_admin_route_is_documented() -> None:
     paths = admin_spec()["paths"]
+    routes = admin_routes()
     served = {
         (route.path, method.lower())
-        for route in admin_routes()
+        for route in routes
+        if isinstance(route, Route)
         for method in route.methods or ()
         if method != "HEAD"  # Starlette adds it to every GET route
     }
+    # The dashboard's static files: one mount, documented as getDashboard (/_mock/ui).
+    assert [r.path for r in routes if not isinstance(r, Route)] == ["/_mock/ui"]
     documented = {
         (path, method)
         for path, item in paths.items()
