@@ -35,6 +35,9 @@ from .test_readme import write_wav
 EXAMPLES = ROOT / "examples"
 TIMEOUT_S = 60.0
 CHROMIUM = Path("/usr/lib/chromium/chromium")  # Debian's binary (`make browser`)
+FORGED_TASK = json.dumps(
+    {"id": "t1", "createdAt": "2026-01-01T00:00:00Z", "clientId": "c1", "targets": []}
+).encode()
 # The files each test below runs; test_every_example_is_run compares with examples/.
 RUN_HERE = {
     "separate_song.py",
@@ -173,7 +176,8 @@ def test_webhook_receiver(base_venv: Venv, served_mock: MockServer, tmp_path: Pa
         assert receiver.stdout is not None
         first = receiver.stdout.readline()  # printed once the socket is bound
         assert first.startswith("listening on"), first
-        forged = _post(hook, b'{"id": "x"}', {"X-AudioShake-Signature": "t=1,v1=00"})
+        # a well-formed Task with a signature the secret did not make
+        forged = _post(hook, FORGED_TASK, {"X-AudioShake-Signature": f"t={int(time.time())},v1=00"})
         assert forged == 400
         _admin(served_mock, "PUT", "/_mock/webhook", {"url": hook, "secret": "example-secret"})
         _separate(base_venv, tmp_path, served_mock, "vocals", "drums")
