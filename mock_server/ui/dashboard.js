@@ -281,12 +281,12 @@ function renderDeliveries(deliveries) {
       .map((d) =>
         row([
           d.id,
-          short(d.taskId),
-          short(d.targetId),
+          el("td", { class: "id" }, el("code", { text: short(d.taskId) })),
+          el("td", { class: "id" }, el("code", { text: short(d.targetId) })),
           d.url,
           d.source,
           el("td", {}, badge(d.state)),
-          d.attempts.map((a) => `${iso(a.at * 1000)} → ${a.status ?? a.error}`).join("; "),
+          el("td", {}, ...d.attempts.map((a) => el("div", { class: "attempt", text: `${iso(a.at * 1000)} → ${a.status ?? a.error}` }))),
         ]),
       ),
   );

@@ -1,16 +1,20 @@
 """The dashboard (``/_mock/ui/``) as a person uses it, in Chromium: tasks created through
 the API appear and finish when the page moves the clock, a fault rule added on the page
 fails the next task's target, the request journal shows a 429, credits set on the page
-reach the ledger. Each check is confirmed through the API too, so the page did it."""
+reach the ledger, assets expire, webhook attempts are listed. Each check is confirmed through the API too, so the page did it."""
 
 from __future__ import annotations
 
 import re
+import socket
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from mock_server.harness import ServedMock
+from mock_server.synth import synth_media
 
 from .conftest import screenshot
 
@@ -136,3 +140,81 @@ def test_a_bad_value_on_the_page_shows_the_mocks_message(page: Page, served: Ser
         "POST faults: model: unknown model 'no-such-model'"
     )
     assert served.client.get("/_mock/faults").json() == []
+
+
+def test_assets_show_their_expiry_and_leave_when_it_passes(
+    page: Page, served: ServedMock, tmp_path: Path
+) -> None:
+    clip = synth_media(tmp_path / "clip.wav", 2.0, "wav")
+    asset = served.client.post("/assets", files={"file": (clip.name, clip.read_bytes())})
+    assert asset.status_code == 200, asset.text
+    open_dashboard(page, served)
+    page.get_by_role("tab", name=re.compile("Assets")).click()
+    rows = page.get_by_test_id("assets").locator("tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(asset.json()["id"])
+    expect(rows.first).to_contain_text("(in 72 h 0 min)")
+    screenshot(page, "dashboard-assets")
+    page.locator("[data-advance='259200']").click()  # +72 h: the asset expires
+    expect(rows).to_have_count(0)
+    assert served.client.get("/assets").json() == []
+
+
+def test_webhook_deliveries_show_each_attempt(page: Page, served: ServedMock) -> None:
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{closed.getsockname()[1]}/hook"
+    closed.close()  # nothing listens there: every attempt is refused
+    served.admin.set_webhook(served.api_key, url)
+    task = served.client.post("/tasks", json=song(12, "vocals")).json()
+    open_dashboard(page, served)
+    page.get_by_role("tab", name=re.compile("Webhooks")).click()
+    page.get_by_test_id("advance-1h").click()  # the task ends and every retry falls due
+    row = page.get_by_test_id("deliveries").locator("tbody tr")
+    expect(row).to_have_count(1)
+    expect(row.first.locator(".badge")).to_have_text("failed")
+    (delivery,) = served.admin.deliveries(served.api_key)
+    assert delivery["taskId"] == task["id"] and delivery["state"] == "failed"
+    assert len(delivery["attempts"]) == 6  # the first try and five retries within the hour
+    expect(row.first.locator(".attempt")).to_have_text(
+        [f"{iso(a['at'])} → {a['error']}" for a in delivery["attempts"]]
+    )
+    screenshot(page, "dashboard-webhooks")
+
+
+def test_the_clock_can_be_set_to_a_time_from_the_page(page: Page, served: ServedMock) -> None:
+    open_dashboard(page, served)
+    page.get_by_label("Mock time to set (UTC)").fill("2026-01-02T03:04:05")
+    page.get_by_role("button", name="Set (UTC)").click()
+    expect(page.get_by_test_id("clock-now")).to_have_text("2026-01-02T03:04:05.000Z")
+    assert served.admin.clock()["now"] == "2026-01-02T03:04:05.000Z"
+    page.get_by_label("Mock time to set (UTC)").fill("2026-01-01T00:00:00")  # backwards
+    page.get_by_role("button", name="Set (UTC)").click()
+    expect(page.get_by_test_id("message")).to_have_text(
+        "POST clock: set: the clock cannot go backwards"
+    )
+    assert served.admin.clock()["now"] == "2026-01-02T03:04:05.000Z"
+
+
+def test_an_http_fault_added_on_the_page_answers_the_next_request(
+    page: Page, served: ServedMock
+) -> None:
+    served.client.get("/models")
+    open_dashboard(page, served)
+    page.get_by_role("tab", name=re.compile("Faults")).click()
+    form = page.get_by_test_id("http-fault-form")
+    form.get_by_label("Path").fill("/models")
+    form.get_by_label("Status").fill("503")
+    form.get_by_role("button", name="Add rule").click()
+    expect(page.get_by_test_id("http-faults").locator("tbody tr")).to_have_count(1)
+    assert [served.client.get("/models").status_code for _ in range(2)] == [503, 200]
+    expect(page.get_by_test_id("http-faults").locator("tbody td").nth(7)).to_have_text("0")
+    page.get_by_role("button", name="Clear all").nth(1).click()
+    expect(page.get_by_test_id("http-faults").locator("tbody tr")).to_have_count(0)
+    assert served.client.get("/_mock/http-faults").json() == []
+
+
+def iso(unix: float) -> str:
+    """A time as the page shows it (JavaScript's toISOString without zero milliseconds)."""
+    text = datetime.fromtimestamp(unix, UTC).isoformat(timespec="milliseconds")
+    return text.replace("+00:00", "Z").replace(".000Z", "Z")
