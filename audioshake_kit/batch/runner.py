@@ -284,7 +284,11 @@ class BatchRunner:
         except Stopped:
             return _Outcome()
         except LinkExpiredError as exc:
-            message = f"{exc}; the outputs are gone (kept 72 h): use --restart to run it again"
+            # Stored in the report, read from Python and from the CLI: name both switches.
+            message = (
+                f"{exc}; the outputs are gone (kept 72 h): start a new batch to run it again"
+                " (--restart; restart=True in Python)"
+            )
             self._fail(item, message, "api")
             return _Outcome(error=exc)
         except (AuthenticationError, PermissionDeniedError):

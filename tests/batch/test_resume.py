@@ -198,7 +198,10 @@ def test_outputs_gone_after_retention_are_reported(
     mock.advance(73 * 3600)
     report = client.batch(songs, ["vocals"], tmp_path / "out")
     assert set(statuses(report).values()) == {"failed"}
-    assert all("--restart" in (f.error or "") for f in report.files)
+    assert all(
+        "start a new batch to run it again (--restart; restart=True in Python)" in (f.error or "")
+        for f in report.files
+    )
     assert len(calls(mock, "POST", "/tasks")) == 3
 
 
