@@ -9,6 +9,8 @@ H faults       separate() under injected HTTP faults                bench/faults
 H bad input    tests/hardening (pytest)
 S startup      the wheel in fresh venvs: footprint, import, --help,   bench/startup.py
                pytest plugin, fixture, in-process GET
+P proxy        the validating proxy vs the mock alone: throughput,   bench/proxy.py
+               added latency, memory with 2 GiB up and down
 
     .venv/bin/python -m bench.run [--quick] [--only throughput,faults,...]
 """
@@ -29,6 +31,7 @@ from . import (
     cost_growth,
     faults,
     lifecycle,
+    proxy,
     ratelimit_accuracy,
     startup,
     throughput,
@@ -107,6 +110,9 @@ def main() -> int:
         "badinput": bad_input,
         "batch": lambda r: batch(r, files=200 if q else 1000),
         "startup": lambda r: startup.run(r, quick=q),
+        "proxy": lambda r: proxy.run(
+            r, seconds=3 if q else 8, size=(256 << 20) if q else proxy.GIB * 2
+        ),
     }
     chosen = [s for s in a.only.split(",") if s] or list(sections)
     unknown = set(chosen) - set(sections)

@@ -365,6 +365,7 @@ async def _exchange(
             not state.config.keep_links
             and checked_body is not NOT_JSON
             and checked_body is not None
+            and b'"link"' in body  # most answers have none: skip the walk
         ):
             rewritten = rewrite_links(checked_body, state.config.public_base_url, state.origins)
             if rewritten != checked_body:

@@ -44,6 +44,8 @@ class SpecChecker:
         self._responses: dict[str, dict[int, dict[str, Any]]] = {}
         self._request_media: dict[str, tuple[str, ...]] = {}
         self._secured: dict[str, bool] = {}
+        self._shapes: dict[tuple[str, int], Shape] = {}
+        self._header_checks: dict[tuple[str, ...], jsonschema.Draft202012Validator] = {}
         default_security = bool(spec.get("security"))
         for item in spec["paths"].values():
             for op in item.values():
@@ -180,6 +182,10 @@ class SpecChecker:
         elif body is not None:
             validator = self.validators.responses[(op, status)]
             out.extend(self._schema(op, "response", validator, body))
+            shape = self._shapes.get((op, status))
+            if shape is None:
+                schema = cast(Mapping[str, Any], validator.full.schema)
+                shape = self._shapes[(op, status)] = Shape.of([schema], self._components)
             out.extend(
                 Violation(
                     op,
@@ -189,9 +195,7 @@ class SpecChecker:
                     "field not described by the spec",
                     undocumented=True,
                 )
-                for where in undocumented_fields(
-                    cast(Mapping[str, Any], validator.full.schema), body, self._components
-                )
+                for where in shape.undocumented(body)
             )
         return out
 
@@ -219,7 +223,12 @@ class SpecChecker:
                     schema["type"],
                 )
                 continue
-            error = best_match(jsonschema.Draft202012Validator(schema).iter_errors(value))
+            check = self._header_checks.get((op, name))
+            if check is None:
+                check = self._header_checks[(op, name)] = jsonschema.Draft202012Validator(schema)
+            if check.is_valid(value):
+                continue
+            error = best_match(check.iter_errors(value))
             if error is not None:
                 yield Violation(
                     op,
@@ -277,9 +286,66 @@ def undocumented_fields(
     """JSON paths of object fields in ``body`` that no (sub)schema describes. A field is
     documented when any alternative (``allOf``/``anyOf``/``oneOf``) names it; objects
     whose schema allows other properties explicitly are not searched."""
-    out: list[str] = []
-    _walk([schema], body, "$", components, out)
-    return sorted(out)
+    return Shape.of([schema], components).undocumented(body)
+
+
+_MAX_DEPTH = 24  # deeper than any body of the spec; a recursive schema stops here
+
+
+class Shape:
+    """Which fields a schema describes, compiled once: ``fields`` (None: any object
+    passes, the schema names no field or allows others) and ``items`` (of an array).
+    A leaf is ``LEAF``; walking a body against a shape is then dictionary lookups."""
+
+    __slots__ = ("fields", "items")
+
+    def __init__(self, fields: dict[str, Shape] | None, items: Shape | None) -> None:
+        self.fields = fields
+        self.items = items
+
+    @classmethod
+    def of(
+        cls, schemas: list[Mapping[str, Any]], components: Mapping[str, Any], depth: int = 0
+    ) -> Shape:
+        if depth > _MAX_DEPTH:
+            return LEAF
+        flat = _expand(schemas, components)
+        fields: dict[str, Shape] | None = None
+        if not any(
+            s.get("additionalProperties") not in (None, False) or "patternProperties" in s
+            for s in flat
+        ):
+            declared: dict[str, list[Mapping[str, Any]]] = {}
+            for s in flat:
+                for name, sub in (s.get("properties") or {}).items():
+                    declared.setdefault(name, []).append(sub)
+            if declared:
+                fields = {n: cls.of(subs, components, depth + 1) for n, subs in declared.items()}
+        items = [s["items"] for s in flat if isinstance(s.get("items"), Mapping)]
+        shape_items = cls.of(items, components, depth + 1) if items else None
+        if fields is None and shape_items is None:
+            return LEAF
+        return cls(fields, shape_items)
+
+    def undocumented(self, body: Any) -> list[str]:
+        out: list[str] = []
+        self._walk(body, "$", out)
+        return sorted(out)
+
+    def _walk(self, body: Any, path: str, out: list[str]) -> None:
+        if self.fields is not None and isinstance(body, dict):
+            for name, value in body.items():
+                sub = self.fields.get(name)
+                if sub is None:
+                    out.append(f"{path}.{name}")
+                elif sub is not LEAF:
+                    sub._walk(value, f"{path}.{name}", out)
+        elif self.items is not None and self.items is not LEAF and isinstance(body, list):
+            for i, value in enumerate(body):
+                self.items._walk(value, f"{path}[{i}]", out)
+
+
+LEAF = Shape(None, None)
 
 
 def _expand(
@@ -300,35 +366,3 @@ def _expand(
             if isinstance(s.get(word), list) and depth < 32:
                 flat.extend(_expand(s[word], components, depth + 1))
     return flat
-
-
-def _walk(
-    schemas: list[Mapping[str, Any]],
-    body: Any,
-    path: str,
-    components: Mapping[str, Any],
-    out: list[str],
-) -> None:
-    schemas = _expand(schemas, components)
-    if isinstance(body, dict):
-        if any(
-            s.get("additionalProperties") not in (None, False) or "patternProperties" in s
-            for s in schemas
-        ):
-            return
-        declared: dict[str, list[Mapping[str, Any]]] = {}
-        for s in schemas:
-            for name, sub in (s.get("properties") or {}).items():
-                declared.setdefault(name, []).append(sub)
-        if not declared:
-            return  # the schema says nothing of this object's fields
-        for name, value in body.items():
-            if name in declared:
-                _walk(declared[name], value, f"{path}.{name}", components, out)
-            else:
-                out.append(f"{path}.{name}")
-    elif isinstance(body, list):
-        items = [s["items"] for s in schemas if isinstance(s.get("items"), Mapping)]
-        if items:
-            for i, value in enumerate(body):
-                _walk(items, value, f"{path}[{i}]", components, out)
