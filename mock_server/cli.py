@@ -289,3 +289,31 @@ def proxy(
         raise typer.Exit(1) from None
     if code:
         raise typer.Exit(code)
+
+
+@app.command()
+def fixtures(
+    cassette: Annotated[Path, typer.Argument(help="A cassette recorded by 'proxy --record'.")],
+    out: Annotated[Path, typer.Option(help="Folder for the JSON fixtures.")],
+    allow_drift: Annotated[
+        bool,
+        typer.Option("--allow-drift", help="Write answers that break the spec too."),
+    ] = False,
+) -> None:
+    """Write a cassette's JSON answers as fixtures (NNN-<operationId>-<status>.json),
+    each checked against the spec first."""
+    try:
+        with needs_mock_extra("audioshake-mock fixtures"):
+            from .proxy.fixtures import FixtureDriftError, write_fixtures
+    except MissingExtraError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    try:
+        written = write_fixtures(cassette, out, allow_drift=allow_drift)
+    except FixtureDriftError as exc:
+        typer.echo(f"error: {exc}\n(nothing written; --allow-drift writes them anyway)", err=True)
+        raise typer.Exit(1) from None
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"{len(written)} fixture(s) in {out}")

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
@@ -23,6 +24,7 @@ import yaml
 
 from audioshake_kit import AudioShake
 from audioshake_kit.errors import NotFoundError
+from mock_server.proxy.fixtures import seed_tenant, write_fixtures
 from mock_server.synth import synth_media
 from tests.e2e.conftest import MockProcess
 
@@ -263,3 +265,19 @@ def test_the_cassette_replays_with_pytest_recording(recording: Recording, tmp_pa
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "1 passed" in out.stdout
+
+
+def test_the_recording_seeds_a_mock_tenant(recording: Recording, audioshake_mock: Any) -> None:
+    result = seed_tenant(audioshake_mock.admin, "replayed-key", recording.cassette)
+    assert len(result.assets) == 1 and len(result.tasks) == 1
+    assert list(result.statuses.values()) == [["completed", "completed"]]
+    [task] = audioshake_mock.admin.tasks("replayed-key")
+    assert [t["duration"] for t in task["targets"]] == pytest.approx([3.0, 3.0])  # the song's
+
+
+def test_the_recording_becomes_fixtures(recording: Recording, tmp_path: Path) -> None:
+    written = write_fixtures(recording.cassette, tmp_path)
+    names = [p.name.split("-", 1)[1] for p in written]
+    assert names[:2] == ["uploadAsset-200.json", "createTask-200.json"]
+    assert "getTask-404.json" in names and "listModels-429.json" in names
+    assert names.count("listModels-200.json") == recording.burst.count(200)
