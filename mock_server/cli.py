@@ -317,3 +317,69 @@ def fixtures(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     typer.echo(f"{len(written)} fixture(s) in {out}")
+
+
+@app.command("check-live")
+def check_live(
+    api_key: Annotated[
+        str | None,
+        typer.Option(envvar="AUDIOSHAKE_API_KEY", help="Your key (default: AUDIOSHAKE_API_KEY)."),
+    ] = None,
+    upstream: Annotated[str, typer.Option(help="The service.")] = "https://api.audioshake.ai",
+    model: Annotated[
+        str | None, typer.Option(help="The target's model (default: the cheapest that fits).")
+    ] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Spend without asking.")] = False,
+    report: Annotated[Path | None, typer.Option(help="Also write the drift report here.")] = None,
+    record: Annotated[
+        Path | None, typer.Option(help="Record the exchanges as a cassette in this folder.")
+    ] = None,
+    poll_interval: Annotated[float, typer.Option(help="Seconds between polls.")] = 5.0,
+    timeout: Annotated[float, typer.Option(help="Give up on the task after this long.")] = 900.0,
+) -> None:
+    """Run a short flow on the real service through the validating proxy (models, a 5 s
+    generated clip, one cheap target, poll, download) and print the drift report. Says
+    what it will spend and asks first (--yes to skip). Exit 1 on drift or failure."""
+    if not api_key:
+        typer.echo("error: no API key: set AUDIOSHAKE_API_KEY or pass --api-key", err=True)
+        raise typer.Exit(2)
+    try:
+        with needs_mock_extra("audioshake-mock check-live"):
+            from .proxy.live import run_check_live
+    except MissingExtraError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+    def confirm(question: str) -> bool:
+        typer.echo(question)
+        return yes or typer.confirm("Spend it?", default=False)
+
+    typer.echo(f"check-live: {upstream} through the validating proxy")
+    try:
+        check = run_check_live(
+            api_key,
+            upstream=upstream,
+            model=model,
+            confirm=confirm,
+            echo=typer.echo,
+            poll_interval=poll_interval,
+            timeout=timeout,
+            record=record,
+            report=report,
+        )
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    found = check.report
+    typer.echo(
+        f"{found['totalRequests']} requests; {len(found['violations'])} distinct violations, "
+        f"{len(found['undocumented'])} undocumented fields"
+    )
+    for v in found["violations"]:
+        typer.echo(f"  violation x{v['count']}: {v['message']}")
+    for v in found["undocumented"]:
+        typer.echo(f"  undocumented x{v['count']}: {v['message']}")
+    if check.error:
+        typer.echo(f"error: {check.error}", err=True)
+    if check.error or found["violations"]:
+        raise typer.Exit(1)
