@@ -70,6 +70,11 @@ def _drifting_app(hits: list[str]) -> Starlette:
             }
         )
 
+    async def list_tasks(request: Request) -> Response:
+        hits.append("GET /tasks")
+        one = {"id": "x", "createdAt": "2026-01-01T00:00:00Z", "clientId": "c", "targets": []}
+        return JSONResponse([{**one, "metadata": "m" * 1000}] * 1500)  # about 1.6 MB
+
     async def models(request: Request) -> Response:
         hits.append("GET /models")
         return PlainTextResponse("upstream exploded", 500)
@@ -77,6 +82,7 @@ def _drifting_app(hits: list[str]) -> Starlette:
     async def create(request: Request) -> Response:
         hits.append("POST /tasks")
         body = await request.json()
+        hits.append(f"body {len(await request.body())}")
         return JSONResponse(
             {
                 "id": "new",
@@ -105,6 +111,7 @@ def _drifting_app(hits: list[str]) -> Starlette:
         routes=[
             Route("/tasks/{id}", get_task),
             Route("/tasks", create, methods=["POST"]),
+            Route("/tasks", list_tasks, methods=["GET"]),
             Route("/models", models),
             Route("/files/vocals.wav", media),
         ]
@@ -213,7 +220,8 @@ def test_strict_answers_a_bad_request_400_before_the_upstream(
     assert keyless.status_code == 400 and "header:x-api-key" in keyless.json()["message"]
     assert good.status_code == 200 and good.headers["x-spec-violations"] == "0"
     assert drifting.status_code == 200  # responses are reported, never blocked
-    assert upstream.hits[len(before) :] == ["POST /tasks", "GET /tasks/abc"]
+    reached = [h for h in upstream.hits[len(before) :] if not h.startswith("body")]
+    assert reached == ["POST /tasks", "GET /tasks/abc"]
 
 
 def test_no_secret_reaches_a_recorded_file(proxy_run: Any, tmp_path: Path) -> None:
@@ -242,3 +250,28 @@ def test_no_secret_reaches_a_recorded_file(proxy_run: Any, tmp_path: Path) -> No
     uris = [i["request"]["uri"] for i in cassette["interactions"]]
     assert any("sig=REDACTED" in uri for uri in uris)
     assert len(uris) == 3
+
+
+def test_bodies_above_the_json_cap_pass_through_unchecked(
+    proxy_run: Any, upstream: Upstream
+) -> None:
+    proxy = proxy_run("--quiet")
+    big = {
+        "assetId": "a",
+        "targets": [{"model": "vocals", "formats": ["wav"]}],
+        "pad": "x" * (2 << 20),
+    }
+    raw = json.dumps(big).encode()
+    before = len(upstream.hits)
+    with httpx.Client(base_url=proxy.url, headers={"x-api-key": KEY}, timeout=30) as http:
+        created = http.post("/tasks", content=raw, headers={"content-type": "application/json"})
+        listed = http.get("/tasks")
+    assert created.status_code == 200
+    assert created.headers["x-spec-violations"] == "1"  # the body was too big to check
+    assert upstream.hits[before : before + 2] == ["POST /tasks", f"body {len(raw)}"]  # all of it
+    assert listed.status_code == 200 and len(listed.json()) == 1500  # streamed back whole
+    assert proxy.stop() == 0
+    assert (
+        "drift: createTask request: $: JSON body larger than 1 MiB (not checked)"
+        in proxy.drift_lines()
+    )
