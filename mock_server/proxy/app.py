@@ -43,6 +43,10 @@ from .urls import LINK_PREFIX, original_link, rewrite_links
 __all__ = ["MAX_JSON_BYTES", "ProxyConfig", "ProxyState", "build_proxy"]
 
 MAX_JSON_BYTES = 1 << 20  # the mock's cap on JSON bodies (mock_server.routes.common)
+# httpcore scans every connection of a pool on each request: under 32 concurrent
+# requests, one pool cost about 3 times the CPU per request of 8 pools taking turns
+# (measured against the served mock; see bench/proxy.py).
+CLIENT_SHARDS = 8
 log = logging.getLogger("mock_server.proxy")
 
 # Hop-by-hop headers (RFC 9110 §7.6.1) and those the proxy sets itself.
@@ -91,7 +95,8 @@ class ProxyState:
     drift: DriftLog = field(default_factory=DriftLog)
     recorder: CassetteWriter | None = None
     origins: set[str] = field(default_factory=set)
-    client: httpx.AsyncClient | None = None
+    clients: list[httpx.AsyncClient] = field(default_factory=list)
+    _turn: int = 0
     _index: OperationIndex | None = None
     _checker: SpecChecker | None = None
 
@@ -103,6 +108,11 @@ class ProxyState:
             self.recorder = CassetteWriter(
                 self.config.record_dir, self.config.cassette, record_media=self.config.record_media
             )
+
+    def client(self) -> httpx.AsyncClient:
+        """The next upstream client, in turn (see ``CLIENT_SHARDS``)."""
+        self._turn = (self._turn + 1) % len(self.clients)
+        return self.clients[self._turn]
 
     @property
     def index(self) -> OperationIndex:
@@ -129,16 +139,22 @@ def build_proxy(state: ProxyState) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        state.client = httpx.AsyncClient(
-            timeout=httpx.Timeout(state.config.timeout, connect=30.0),
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=100),
-            follow_redirects=False,
-            trust_env=False,
-        )
+        tls = httpx.create_ssl_context()  # one CA bundle load for every shard
+        state.clients = [
+            httpx.AsyncClient(
+                verify=tls,
+                timeout=httpx.Timeout(state.config.timeout, connect=30.0),
+                limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+                follow_redirects=False,
+                trust_env=False,
+            )
+            for _ in range(CLIENT_SHARDS)
+        ]
         try:
             yield
         finally:
-            await state.client.aclose()
+            for client in state.clients:
+                await client.aclose()
             state.finish()
 
     async def endpoint(request: Request) -> Response:
@@ -316,10 +332,10 @@ async def _exchange(
     record_request: Callable[[], bytes | str | None],
     on_fail: Callable[[], None] | None,
 ) -> Response:
-    assert state.client is not None
-    upstream_request = state.client.build_request(method, url, headers=headers, content=content)
+    client = state.client()
+    upstream_request = client.build_request(method, url, headers=headers, content=content)
     try:
-        upstream = await state.client.send(upstream_request, stream=True)
+        upstream = await client.send(upstream_request, stream=True)
     except httpx.HTTPError as exc:
         if on_fail is not None:
             on_fail()
