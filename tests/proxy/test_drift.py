@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import signal
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -184,8 +185,9 @@ def test_each_drift_is_reported_once_with_its_path_and_counted(
     assert [(u["path"], u["count"]) for u in report["undocumented"]] == [("$.surprise", 2)]
 
 
-def test_keep_links_leaves_links_alone(proxy_run: Any, upstream: Upstream) -> None:
-    proxy = proxy_run("--keep-links", "--quiet")
+def test_keep_links_leaves_links_alone(proxy_run: Any, upstream: Upstream, tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    proxy = proxy_run("--keep-links", "--quiet", "--report", str(report))
     with httpx.Client(timeout=30) as http:
         task = http.get(f"{proxy.url}/tasks/x", headers={"x-api-key": KEY}).json()
         outsider = http.get(f"{proxy.url}/_proxy/link/http/127.0.0.1:9/files/x.wav")
@@ -195,6 +197,8 @@ def test_keep_links_leaves_links_alone(proxy_run: Any, upstream: Upstream) -> No
     assert (
         "127.0.0.1:9 is not the origin of a link this proxy rewrote" in outsider.json()["message"]
     )
+    assert proxy.stop(signal.SIGINT) == 0  # Ctrl-C writes the report too
+    assert json.loads(report.read_text())["requests"] == {"download": 1, "getTask": 1}
 
 
 def test_strict_answers_a_bad_request_400_before_the_upstream(
