@@ -15,11 +15,14 @@ from typing import Any
 
 import httpx
 import pytest
+import vcr
 import yaml
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
+
+from mock_server.proxy.replay import MediaPersister
 
 from .conftest import ProxyProcess, served
 
@@ -254,6 +257,19 @@ def test_no_secret_reaches_a_recorded_file(proxy_run: Any, tmp_path: Path) -> No
     uris = [i["request"]["uri"] for i in cassette["interactions"]]
     assert any("sig=REDACTED" in uri for uri in uris)
     assert len(uris) == 3
+
+    # replayed with the kept media in place (the persister checks its hash)
+    replayer = vcr.VCR(record_mode="none")
+    replayer.register_persister(MediaPersister)
+    [download] = [uri for uri in uris if "/_proxy/link/" in uri]
+    with replayer.use_cassette(str(record / "drift.yaml")), httpx.Client() as http:
+        assert http.get(download).content == MEDIA
+    files[0].write_bytes(b"tampered")
+    with (
+        pytest.raises(ValueError, match="its SHA-256 is not the recorded one"),
+        replayer.use_cassette(str(record / "drift.yaml")),
+    ):
+        pass
 
 
 def test_bodies_above_the_json_cap_pass_through_unchecked(
