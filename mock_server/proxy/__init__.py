@@ -3,8 +3,9 @@ any upstream speaking the spec) that reports drift from ``openapi/audioshake.yam
 records exchanges as VCR.py cassettes.
 
 Modules: ``operations`` (request → operationId), ``checks`` (requests and responses
-against the spec: violations and undocumented fields), ``drift`` (distinct violations,
+against the spec: violations and undocumented fields), ``drift`` (distinct findings,
 counts, the report), ``urls`` (link rewriting and redaction of signed URLs),
-``cassette`` (the VCR.py YAML writer), ``app`` (the Starlette proxy), ``fixtures``
-(recordings → test data, mock seeding), ``live`` (``check-live``).
+``cassette`` (the VCR.py YAML writer), ``app`` (the Starlette proxy), ``serve`` (the
+``proxy`` command on uvicorn), ``fixtures`` (recordings → test data, mock seeding),
+``replay`` (a VCR.py persister that puts kept media back), ``live`` (``check-live``).
 """

@@ -29,7 +29,7 @@ class MediaPersister:
 
     @classmethod
     def load_cassette(cls, cassette_path: str | Path, serializer: Any) -> Any:
-        from vcr.persisters.filesystem import FilesystemPersister
+        from vcr.persisters.filesystem import FilesystemPersister  # type: ignore[import-untyped]
 
         loaded = FilesystemPersister.load_cassette(cassette_path, serializer)
         folder = Path(cassette_path).parent
