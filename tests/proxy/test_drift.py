@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import signal
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,9 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
+from typer.testing import CliRunner
 
+from mock_server.cli import app
 from mock_server.proxy.replay import MediaPersister
 
 from .conftest import ProxyProcess, served
@@ -295,3 +298,28 @@ def test_bodies_above_the_json_cap_pass_through_unchecked(
         "drift: createTask request: $: JSON body larger than 1 MiB (not checked)"
         in proxy.drift_lines()
     )
+
+
+def test_an_unreachable_upstream_is_a_502_naming_it(proxy_run: Any) -> None:
+    with socket.socket() as s:  # a port nothing listens on: bound, never listening
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+        proxy = ProxyProcess(dead, "--quiet")
+        try:
+            r = httpx.get(f"{proxy.url}/models", headers={"x-api-key": KEY}, timeout=30)
+        finally:
+            proxy.close()
+    assert r.status_code == 502 and r.headers["x-spec-violations"] == "0"
+    assert r.json()["error"] == "Bad Gateway"
+    assert r.json()["message"].startswith(f"upstream {dead} failed: ConnectError")
+
+
+def test_bad_options_are_named() -> None:
+    runner = CliRunner()
+    bad = runner.invoke(app, ["proxy", "--upstream", "ftp://x", "--port", "0"])
+    assert (
+        bad.exit_code == 2
+        and "--upstream: upstream 'ftp://x': an http:// or https:// URL" in bad.output
+    )
+    orphan = runner.invoke(app, ["proxy", "--upstream", "http://x", "--cassette", "c"])
+    assert orphan.exit_code == 2 and "needs --record DIR" in orphan.output
