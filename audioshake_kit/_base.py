@@ -36,7 +36,7 @@ from .logs import alog_request, alog_response, http_log, log_request, log_respon
 from .polling import MIN_POLL_ERRORS, WaitPolicy, wait_flow
 from .responses import aremember_response, error_from_response, remember_response
 from .sending import CREATE_LOOKUP_TIMEOUT_S, KnownIds, create_flow, send_flow
-from .types import LAYOUTS, Estimate, Layout, TargetLike, TaskResult
+from .types import Estimate, TargetLike, TaskResult
 
 if TYPE_CHECKING:  # the generated client loads when a client is built, not on import
     from audioshake_client.client import AuthenticatedClient
@@ -52,7 +52,6 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "AttemptLog",
     "BaseClient",
-    "outputs_dir",
 ]
 
 API_KEY_ENV = "AUDIOSHAKE_API_KEY"
@@ -85,18 +84,6 @@ def configure_http_client(
     for event, added in wanted.items():
         hooks = http.event_hooks[event]
         hooks.extend(hook for hook in added if hook not in hooks)
-
-
-def outputs_dir(
-    path: str | os.PathLike[str], dest_dir: str | os.PathLike[str], layout: Layout = "song"
-) -> Path:
-    """Where the outputs of the file at ``path`` go: ``dest_dir/<file stem>/`` (layout
-    ``"song"``: ``separate()``, ``audioshake separate`` and, at the top of its input
-    folder, ``batch``) or ``dest_dir`` (``"flat"``)."""
-    if layout not in LAYOUTS:
-        raise ValidationError(f"must be 'song' or 'flat', got {layout!r}", field="layout")
-    dest = Path(dest_dir)
-    return dest / Path(path).stem if layout == "song" else dest
 
 
 class AttemptLog:

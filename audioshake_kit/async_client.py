@@ -22,7 +22,6 @@ from ._base import (
     BaseClient,
     ProgressReader,
     configure_http_client,
-    outputs_dir,
 )
 from .domain.catalog import Catalog
 from .errors import after_task_created
@@ -31,7 +30,7 @@ from .ratelimit import SERVICE_LIMIT, AsyncLimiter, ServiceLimit, resolve_limite
 from .responses import ATTEMPT_ERRORS, LAST_RESPONSE, failed_attempt
 from .retries import MAX_RETRIES
 from .sending import LIST_PAGE_SIZE
-from .types import Estimate, Layout, TargetLike, TaskResult
+from .types import Estimate, Layout, TargetLike, TaskResult, outputs_dir
 
 if TYPE_CHECKING:  # the generated client loads when a client is built, not on import
     from audioshake_client.models import (

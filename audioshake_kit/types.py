@@ -4,6 +4,7 @@ models (``audioshake_client.models``), re-exported by ``audioshake_kit``."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 from .domain.billing import Charge, round_credits
 from .domain.status import COMPLETED, is_failed
 from .domain.words import plural
+from .errors import ValidationError
 
 if TYPE_CHECKING:  # the generated models load with the first response, not on import
     from audioshake_client.models import Target, TargetRequest, Task
@@ -24,6 +26,7 @@ __all__ = [
     "TargetLike",
     "TargetSpec",
     "TaskResult",
+    "outputs_dir",
 ]
 
 Layout: TypeAlias = Literal["song", "flat"]
@@ -32,6 +35,18 @@ Layout: TypeAlias = Literal["song", "flat"]
 ``dest_dir`` itself (the layout of 0.1)."""
 
 LAYOUTS: tuple[Layout, ...] = ("song", "flat")
+
+
+def outputs_dir(
+    path: str | os.PathLike[str], dest_dir: str | os.PathLike[str], layout: Layout = "song"
+) -> Path:
+    """Where the outputs of the file at ``path`` go: ``dest_dir/<file stem>/`` (layout
+    ``"song"``: ``separate()``, ``audioshake separate`` and, at the top of its input
+    folder, ``batch``) or ``dest_dir`` (``"flat"``)."""
+    if layout not in LAYOUTS:
+        raise ValidationError(f"must be 'song' or 'flat', got {layout!r}", field="layout")
+    dest = Path(dest_dir)
+    return dest / Path(path).stem if layout == "song" else dest
 
 
 @dataclass(frozen=True, slots=True)

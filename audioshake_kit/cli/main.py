@@ -272,8 +272,8 @@ def separate(
     [path], "estimate": {duration, minutes, lines: [{model, variant, minutes, rate,
     credits}], total}}.
     """
-    from .._base import outputs_dir
     from ..targets import is_url
+    from ..types import outputs_dir
     from . import render
 
     bars = render.Bars(not json_)

@@ -92,7 +92,7 @@ def redact_url(url: str) -> str:
     if not any(k.lower() in SECRET_PARAMS for k, _ in pairs):
         return url
     query = urlencode([(k, REDACTED if k.lower() in SECRET_PARAMS else v) for k, v in pairs])
-    return urlunsplit(parts._replace(query=query))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
 
 
 def redact_json(body: Any) -> Any:

@@ -20,13 +20,17 @@ EXPECT_TIMEOUT_MS = 15_000  # every wait on the page is a condition with this de
 expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: while Playwright's sync API runs, its event loop is the
+# running loop of this thread, so asyncio.run() in any other test on the same xdist
+# worker would fail ("Already running asyncio in this thread"). pytest tears module
+# fixtures down before a test of another module runs.
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as pw:
         yield pw
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: run `make browser` (Debian's chromium package)")

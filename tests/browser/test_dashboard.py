@@ -18,7 +18,7 @@ from mock_server.synth import synth_media
 
 from .conftest import screenshot
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
 
 def song(duration: float, *models: str) -> dict[str, object]:
