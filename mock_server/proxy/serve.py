@@ -48,20 +48,8 @@ def _drift_to_stderr() -> None:
     logger.propagate = False
 
 
-def _no_sniffio_lookups() -> None:
-    """httpcore imports ``sniffio`` on every request to learn the async library and falls
-    back to asyncio when it is missing (recent anyio no longer installs it); a failed
-    import is not remembered, so each request searched ``sys.path`` again: about 3 ms
-    of CPU per request, most of the proxy's cost. Remember the absence."""
-    import importlib.util
-
-    if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
-        sys.modules["sniffio"] = None  # type: ignore[assignment]
-
-
 def run_proxy(options: ProxyOptions) -> int:
     """Serve until stopped; the exit code (2: bad option or cannot bind)."""
-    _no_sniffio_lookups()
     with needs_mock_extra("audioshake-mock proxy"):
         import uvicorn
 
