@@ -13,7 +13,6 @@ then logs one line per request on stderr (``mock_server.logs``: ``--log-format j
 
 from __future__ import annotations
 
-import signal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -130,12 +129,11 @@ def serve(
     """Serve the mock over HTTP until Ctrl-C or SIGTERM."""
     try:
         with needs_mock_extra("audioshake-mock serve"):
-            import uvicorn
-
             from .app import build_app
             from .config import MockConfig
             from .logs import configure
             from .scenario import ScenarioError, apply_scenario, load_scenario
+            from .serving import BindError, listen, run
             from .state import MockState
     except MissingExtraError as exc:
         typer.echo(f"error: {exc}", err=True)
@@ -168,16 +166,11 @@ def serve(
         loaded.configure(config)
     if data_dir is not None:
         data_dir.mkdir(parents=True, exist_ok=True)
-    import socket
-
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((host, port))
-    except OSError as exc:
-        typer.echo(f"error: cannot bind {host}:{port}: {exc.strerror}", err=True)
+        sock = listen(host, port)
+    except BindError as exc:
+        typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
-    sock.listen(2048)  # connections queue from now on: the URL printed below works at once
     bound = sock.getsockname()[1]
     config.public_base_url = f"http://{host}:{bound}"
     state = MockState(config)
@@ -198,21 +191,8 @@ def serve(
         + _banner(config, None if quiet else log_format),
         err=False,
     )
-    server = uvicorn.Server(
-        uvicorn.Config(
-            build_app(state),
-            log_level="info" if verbose else "warning",
-            access_log=False,  # logs.AccessLog writes the access log
-            lifespan="on",
-            timeout_graceful_shutdown=5,
-        )
-    )
-    # uvicorn re-raises SIGINT/SIGTERM once it has shut down gracefully; with the default
-    # handlers that would kill the process before the data dir is cleaned up below.
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: None)
     try:
-        server.run(sockets=[sock])
+        run(build_app(state), sock, verbose=verbose)
     finally:
         state.close()
         typer.echo("audioshake-mock stopped")

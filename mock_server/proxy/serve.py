@@ -7,8 +7,6 @@ Drift findings are logged on stderr the first time each is seen (always, even wi
 from __future__ import annotations
 
 import logging
-import signal
-import socket
 import sys
 import time
 from dataclasses import dataclass
@@ -51,9 +49,8 @@ def _drift_to_stderr() -> None:
 def run_proxy(options: ProxyOptions) -> int:
     """Serve until stopped; the exit code (2: bad option or cannot bind)."""
     with needs_mock_extra("audioshake-mock proxy"):
-        import uvicorn
-
         from ..logs import configure
+        from ..serving import BindError, listen, run
         from .app import ProxyConfig, ProxyState, build_proxy
 
     name = options.cassette or time.strftime("proxy-%Y%m%dT%H%M%SZ", time.gmtime())
@@ -70,14 +67,11 @@ def run_proxy(options: ProxyOptions) -> int:
     except ValueError as exc:
         print(f"error: --upstream: {exc}", file=sys.stderr)
         return 2
-    sock = socket.socket(socket.AF_INET6 if ":" in options.host else socket.AF_INET)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((options.host, options.port))
-    except OSError as exc:
-        print(f"error: cannot bind {options.host}:{options.port}: {exc.strerror}", file=sys.stderr)
+        sock = listen(options.host, options.port)
+    except BindError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
-    sock.listen(2048)
     config.public_base_url = f"http://{options.host}:{sock.getsockname()[1]}"
     try:
         state = ProxyState(config)
@@ -98,19 +92,8 @@ def run_proxy(options: ProxyOptions) -> int:
         f"  report:      {config.report or 'off (--report FILE)'}",
         flush=True,
     )
-    server = uvicorn.Server(
-        uvicorn.Config(
-            build_proxy(state),
-            log_level="info" if options.verbose else "warning",
-            access_log=False,
-            lifespan="on",
-            timeout_graceful_shutdown=5,
-        )
-    )
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: None)
     try:
-        server.run(sockets=[sock])
+        run(build_proxy(state), sock, verbose=options.verbose)
     finally:
         state.finish()
         report = state.drift.report()
