@@ -148,3 +148,16 @@ def test_serve_with_an_unknown_scenario_name_lists_the_bundled_ones() -> None:
     assert "nope: no such scenario file" in done.stderr
     assert "bundled: ci-strict, flaky-service, offline-dev" in done.stderr
     assert "serving on" not in done.stdout
+
+
+@pytest.mark.parametrize("args", [("serve",), ("proxy", "--upstream", "http://127.0.0.1:9")])
+def test_a_port_in_use_is_named_and_exits_2(args: tuple[str, ...]) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        done = cli(*args, "--port", str(port))
+    assert done.returncode == 2, done.stderr
+    assert f"error: cannot bind 127.0.0.1:{port}: Address already in use" in done.stderr
