@@ -5,12 +5,8 @@ and stops it with a signal. Everything here waits on a condition with a deadline
 
 from __future__ import annotations
 
-import queue
 import re
-import signal
-import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,10 +16,9 @@ import httpx
 import pytest
 
 from mock_server.synth import synth_media
+from tests.support.processes import PumpedProcess
 
 BIN = Path(sys.executable).parent
-STARTUP_S = 30.0
-STOP_S = 15.0
 SERVING = re.compile(r"serving on (http://127\.0\.0\.1:\d+) .*data dir (\S+)\)")
 
 
@@ -39,47 +34,14 @@ def wait_for(condition: Callable[[], Any], *, timeout: float, what: str) -> Any:
         time.sleep(0.02)
 
 
-class MockProcess:
-    """``audioshake-mock serve --port 0 ARGS`` with its output pumped into ``lines``."""
+class MockProcess(PumpedProcess):
+    """``audioshake-mock serve --port 0 ARGS``, its output pumped, its URL read."""
 
     def __init__(self, *args: str) -> None:
-        self.proc = subprocess.Popen(
-            [str(BIN / "audioshake-mock"), "serve", "--port", "0", *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.stdout: list[str] = []
-        self.stderr: list[str] = []
-        self._lines: queue.Queue[str] = queue.Queue()
-        self.pumps = [
-            threading.Thread(target=self._pump, args=(self.proc.stdout, self.stdout), daemon=True),
-            threading.Thread(target=self._pump, args=(self.proc.stderr, self.stderr), daemon=True),
-        ]
-        for pump in self.pumps:
-            pump.start()
-        self.base_url, self.data_dir = self._wait_for_url()
+        super().__init__([str(BIN / "audioshake-mock"), "serve", "--port", "0", *args])
+        m = self.wait_for_line(SERVING)
+        self.base_url, self.data_dir = m.group(1), Path(m.group(2))
         self.admin = httpx.Client(base_url=self.base_url, timeout=30)
-
-    def _pump(self, stream: Any, into: list[str]) -> None:
-        for line in stream:
-            into.append(line)
-            if into is self.stdout:
-                self._lines.put(line)
-
-    def _wait_for_url(self) -> tuple[str, Path]:
-        deadline = time.monotonic() + STARTUP_S
-        while time.monotonic() < deadline:
-            try:
-                line = self._lines.get(timeout=0.1)
-            except queue.Empty:
-                if self.proc.poll() is not None:
-                    message = f"serve exited {self.proc.returncode}: {self.stderr}"
-                    raise AssertionError(message) from None
-                continue
-            if m := SERVING.search(line):
-                return m.group(1), Path(m.group(2))
-        raise AssertionError(f"serve printed no URL within {STARTUP_S} s: {self.stderr}")
 
     # -- admin API (/_mock/) ---------------------------------------------------------
 
@@ -104,15 +66,9 @@ class MockProcess:
 
     # -- lifecycle -------------------------------------------------------------------
 
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = STOP_S) -> int:
-        self.proc.send_signal(sig)
-        return self.proc.wait(timeout=timeout)
-
     def close(self) -> None:
         self.admin.close()
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=STOP_S)
+        super().close()
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,9 @@ import httpx
 import orjson
 import pytest
 
-from .conftest import STARTUP_S, STOP_S, MockProcess, wait_for
+from tests.support.processes import STARTUP_S
+
+from .conftest import MockProcess, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -56,9 +58,7 @@ class Served(MockProcess):
         """Stop the server (SIGTERM) and return every line it wrote to stderr."""
         self.admin.close()
         assert self.stop() == 0
-        for pump in self.pumps:
-            pump.join(timeout=STOP_S)
-            assert not pump.is_alive()
+        self.read_to_end()
         return [line.rstrip("\n") for line in self.stderr]
 
 
