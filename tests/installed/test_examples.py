@@ -241,7 +241,7 @@ def test_browser_app(served_mock: MockServer, page_server: str, tmp_path: Path) 
             status, log = page.inner_text("#status"), page.inner_text("#log")
             sources = page.eval_on_selector_all("#outputs audio", "els => els.map(e => e.src)")
             fetched = page.evaluate(
-                """async (url) => { const r = await fetch(url);
+                """async (url) => { const r = await fetch(url, {cache: 'no-store'});
                    return [r.status, r.headers.get('content-type'), (await r.arrayBuffer()).byteLength]; }""",
                 sources[0] if sources else "",
             )
