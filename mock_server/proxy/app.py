@@ -375,6 +375,19 @@ async def _exchange(
         f"?{request.url.query}" if request.url.query else ""
     )
 
+    def record(response_body: bytes | str) -> None:
+        """Add this exchange to the cassette, when recording."""
+        if state.recorder is not None:
+            state.recorder.add(
+                method=method,
+                uri=record_uri,
+                request_headers=request.headers.items(),
+                request_body=record_request(),
+                status=status,
+                response_headers=upstream.headers.multi_items(),
+                response_body=response_body,
+            )
+
     if body is not None and rest is None:  # buffered: links rewritten, recorded now
         out_body = body
         if (
@@ -386,18 +399,7 @@ async def _exchange(
             rewritten = rewrite_links(checked_body, state.config.public_base_url, state.origins)
             if rewritten != checked_body:
                 out_body = orjson.dumps(rewritten)
-        if state.recorder is not None:
-            state.recorder.add(
-                method=method,
-                uri=record_uri,
-                request_headers=request.headers.items(),
-                request_body=record_request(),
-                status=status,
-                response_headers=upstream.headers.multi_items(),
-                response_body=redact_body(out_body)
-                if checked_body not in (None, NOT_JSON)
-                else out_body,
-            )
+        record(redact_body(out_body) if checked_body not in (None, NOT_JSON) else out_body)
         answer = Response(out_body, status, media_type=None)
         answer.raw_headers.extend(
             (k.lower().encode("latin-1"), v.encode("latin-1"))
@@ -421,27 +423,11 @@ async def _exchange(
             await upstream.aclose()
             if sink is not None and not done:
                 sink.discard()
-            if sink is not None and done and state.recorder is not None:
-                state.recorder.add(
-                    method=method,
-                    uri=record_uri,
-                    request_headers=request.headers.items(),
-                    request_body=record_request(),
-                    status=status,
-                    response_headers=upstream.headers.multi_items(),
-                    response_body=sink.finish(),
-                )
+            if sink is not None and done:
+                record(sink.finish())
 
-    if method == "HEAD" and state.recorder is not None:
-        state.recorder.add(
-            method=method,
-            uri=record_uri,
-            request_headers=request.headers.items(),
-            request_body=None,
-            status=status,
-            response_headers=upstream.headers.multi_items(),
-            response_body=b"",
-        )
+    if method == "HEAD":
+        record(b"")
     answer = StreamingResponse(relay(), status)
     answer.raw_headers = [
         (k.lower().encode("latin-1"), v.encode("latin-1"))
