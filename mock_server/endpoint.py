@@ -95,12 +95,15 @@ def public(op_id: str, handler: Handler) -> Callable[[Request], Awaitable[Respon
                     return _finish(
                         state,
                         request,
-                        (method, path, op_id),
+                        method,
+                        path,
+                        op_id,
                         response,
                         rid,
                         decision,
                         key,
-                        (arrived, started),
+                        arrived,
+                        started,
                     )
             result = await handler(store, request, tenant)
             response = result if isinstance(result, Response) else JSONResponse(result)
@@ -114,7 +117,7 @@ def public(op_id: str, handler: Handler) -> Callable[[Request], Awaitable[Respon
         if arrived is None:  # refused before it was counted (401)
             arrived = store.now()
         return _finish(
-            state, request, (method, path, op_id), response, rid, decision, key, (arrived, started)
+            state, request, method, path, op_id, response, rid, decision, key, arrived, started
         )
 
     return endpoint
@@ -141,18 +144,19 @@ async def _apply(fault: HttpFault) -> Response | None:
 def _finish(
     state: MockState,
     request: Request,
-    operation: tuple[str, str, str],
+    method: str,
+    path: str,
+    op_id: str,
     response: Response,
     rid: str,
     decision: Decision | None,
     key: str | None,
-    times: tuple[float, float],
+    arrived: float,
+    started: float,
 ) -> Response:
-    """Stamp the answer's headers and journal it. ``operation``: method, path and
-    operationId; ``times``: when it counted (mock time) and ``perf_counter()`` at arrival
-    (for its latency, handling in the mock, wall time)."""
-    method, path, op_id = operation
-    arrived, started = times
+    """Stamp the answer's headers and journal it. ``arrived``: when it counted (mock
+    time); ``started``: ``perf_counter()`` when the endpoint began (its latency, wall
+    time, injected delays included)."""
     # Raw header appends: every response here is fresh and carries none of these yet
     # (``response.headers[...] = `` builds a MutableHeaders and scans the list per header).
     raw = response.raw_headers
