@@ -89,6 +89,8 @@ const iso = (ms) => new Date(ms).toISOString().replace(".000Z", "Z");
 const short = (id) => (id && id.length > 12 ? `…${id.slice(-8)}` : id ?? "");
 const credits = (n) => (n === null || n === undefined ? "–" : Number(n.toFixed(4)).toString());
 
+const plural = (n, noun) => `${n} ${noun}${n === 1 ? "" : "s"}`;
+
 function bytes(n) {
   const units = ["B", "KiB", "MiB", "GiB"];
   let i = 0;
@@ -112,19 +114,19 @@ function badge(status) {
 
 function renderKeys() {
   const select = $("key-select");
-  const current = [...select.options].map((o) => o.value).join("\n");
-  const wanted = state.keys.map((k) => k.key).join("\n");
-  if (!state.keys.some((k) => k.key === state.key) && state.keys.length) {
+  if (!state.keys.length) {
+    select.replaceChildren(el("option", { value: "", text: "no key seen yet" }));
+    return;
+  }
+  if (!state.keys.some((k) => k.key === state.key)) {
     state.key = state.keys[state.keys.length - 1].key; // newest seen
   }
-  if (current !== wanted) {
-    select.replaceChildren(
-      ...state.keys.map((k) => el("option", { value: k.key, text: `${k.key} (${k.tasks} tasks)` })),
-    );
+  const current = [...select.options].map((o) => o.value).join("\n");
+  if (current !== state.keys.map((k) => k.key).join("\n")) {
+    select.replaceChildren(...state.keys.map((k) => el("option", { value: k.key })));
   }
-  for (const option of select.options) option.textContent = `${option.value} (${state.keys.find((k) => k.key === option.value)?.tasks ?? 0} tasks)`;
+  state.keys.forEach((k, i) => (select.options[i].textContent = `${k.key} (${plural(k.tasks, "task")})`));
   select.value = state.key;
-  if (!state.keys.length) select.replaceChildren(el("option", { value: "", text: "no key seen yet" }));
 }
 
 function taskPrint(task) {

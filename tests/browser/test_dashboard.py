@@ -43,6 +43,9 @@ def test_a_task_appears_and_completes_when_the_page_advances_the_clock(
     expect(card).to_have_attribute("data-status", "processing")
     expect(card.locator("tr[data-status=processing]")).to_have_count(2)
     expect(page.get_by_test_id("clock-now")).to_have_text("2026-01-01T00:00:00.000Z")
+    expect(page.get_by_test_id("key-select").locator("option")).to_have_text(
+        [f"{served.api_key} (1 task)"]
+    )
 
     page.get_by_test_id("advance-1h").click()
 
