@@ -270,6 +270,25 @@ def wrk(
     )
 
 
+def wrk_measured(
+    url: str,
+    *,
+    seconds: float,
+    warmup: float,
+    connections: int,
+    threads: int,
+    server_pid: int,
+    what: str,
+) -> WrkResult:
+    """A ``warmup`` s wrk run (discarded), then the measured one, with the server's CPU
+    per request; ``RuntimeError`` naming ``what`` if any answer was an error or not 2xx."""
+    wrk(url, seconds=warmup, connections=connections, threads=threads)
+    res = wrk(url, seconds=seconds, connections=connections, threads=threads, server_pid=server_pid)
+    if res.non2xx or res.errors:
+        raise RuntimeError(f"{what}: {res}")
+    return res
+
+
 # -- media -------------------------------------------------------------------------------
 
 

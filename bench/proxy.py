@@ -40,7 +40,7 @@ from .common import (
     reset_peak_rss,
     wait_port,
     wav_header,
-    wrk,
+    wrk_measured,
 )
 from .throughput import CONNECTIONS, THREADS, _completed_task
 
@@ -144,17 +144,15 @@ def run(report: Report, seconds: float = 8.0, size: int = 2 * GIB, warmup: float
             log(
                 f"proxy bench: wrk GET /tasks/{{id}} on {name} ({warmup:g} s warm-up + {seconds:g} s)"
             )
-            wrk(url + path, seconds=warmup, connections=CONNECTIONS, threads=THREADS)
-            res = wrk(
+            results[name] = wrk_measured(
                 url + path,
                 seconds=seconds,
+                warmup=warmup,
                 connections=CONNECTIONS,
                 threads=THREADS,
                 server_pid=pid,
+                what=name,
             )
-            if res.non2xx or res.errors:
-                raise RuntimeError(f"{name}: {res}")
-            results[name] = res
         ratio = results["proxy"].rps / results["mock"].rps
         for name, res in results.items():
             cpu = f", {res.cpu_us_per_req:.0f} µs CPU/req" if res.cpu_us_per_req else ""

@@ -42,7 +42,7 @@ from .common import (
     mock_server,
     ms,
     wait_port,
-    wrk,
+    wrk_measured,
 )
 
 GOAL_VS_PRISM = 4.0
@@ -115,16 +115,15 @@ def run(report: Report, seconds: float = 8.0, warmup: float = 2.0, rounds: int =
             for _ in range(rounds):
                 for name, (url, pid) in servers.items():
                     log(f"throughput: {label} on {name} ({warmup:g} s warm-up + {seconds:g} s)")
-                    wrk(url + path, seconds=warmup, connections=CONNECTIONS, threads=THREADS)
-                    res = wrk(
+                    res = wrk_measured(
                         url + path,
                         seconds=seconds,
+                        warmup=warmup,
                         connections=CONNECTIONS,
                         threads=THREADS,
                         server_pid=pid,
+                        what=f"{name} {label}",
                     )
-                    if res.non2xx or res.errors:
-                        raise RuntimeError(f"{name} {label}: {res}")
                     results[name].append(res)
             best = {name: _median(rs) for name, rs in results.items()}
             for name in servers:
