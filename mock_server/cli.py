@@ -22,6 +22,7 @@ from .extra import MissingExtraError, needs_mock_extra
 
 if TYPE_CHECKING:
     from .config import MockConfig
+    from .state import MockState
 
 app = typer.Typer(add_completion=True, help="A stateful offline mock of the AudioShake API.")
 
@@ -107,6 +108,22 @@ def serve(
             help="A bundled scenario's name (see 'audioshake-mock scenarios') or a YAML file."
         ),
     ] = None,
+    seed_from: Annotated[
+        Path | None,
+        typer.Option(
+            "--seed-from",
+            help="A cassette recorded by 'proxy --record': rebuild its last assets and tasks "
+            "(recorded statuses) for --seed-key before serving; the old -> new ids go to stderr.",
+        ),
+    ] = None,
+    seed_key: Annotated[
+        str | None,
+        typer.Option(
+            "--seed-key",
+            help="The key seeded from --seed-from (default: the first --api-key; required "
+            "when no --api-key is given).",
+        ),
+    ] = None,
     no_admin: Annotated[bool, typer.Option("--no-admin", help="Turn off /_mock/ routes.")] = False,
     cors_origin: Annotated[
         list[str] | None, typer.Option("--cors-origin", help="Allowed CORS origins (default *).")
@@ -145,6 +162,17 @@ def serve(
         raise typer.BadParameter("must be a number or off", param_hint="--rate-limit")
     if log_format not in ("text", "json"):
         raise typer.BadParameter("must be text or json", param_hint="--log-format")
+    if seed_key is not None and seed_from is None:
+        raise typer.BadParameter("needs --seed-from CASSETTE", param_hint="--seed-key")
+    if seed_from is not None and seed_key is None:
+        if not api_key:
+            raise typer.BadParameter(
+                "required with --seed-from when no --api-key is given", param_hint="--seed-key"
+            )
+        seed_key = api_key[0]
+    if seed_key is not None and api_key and seed_key not in api_key:
+        typer.echo(f"error: --seed-key {seed_key!r} is not one of the --api-key keys", err=True)
+        raise typer.Exit(2)
     config = MockConfig(
         clock=clock,  # type: ignore[arg-type]
         speed=speed,
@@ -164,6 +192,8 @@ def serve(
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
         loaded.configure(config)
+    if seed_from is not None:
+        _check_seed(seed_from)
     if data_dir is not None:
         data_dir.mkdir(parents=True, exist_ok=True)
     try:
@@ -183,6 +213,13 @@ def serve(
         except ValueError as exc:
             typer.echo(f"error: {scenario}: {exc}", err=True)
             raise typer.Exit(2) from None
+    if seed_from is not None and seed_key is not None:
+        try:
+            _seed(state, seed_key, seed_from)
+        except typer.Exit:
+            sock.close()
+            state.close()
+            raise
     configure(None if quiet else log_format)  # type: ignore[arg-type]
     limit = "off" if config.rate_limit is None else config.rate_limit
     typer.echo(
@@ -196,6 +233,40 @@ def serve(
     finally:
         state.close()
         typer.echo("audioshake-mock stopped")
+
+
+def _check_seed(cassette: Path) -> None:
+    """Exit 2 naming the file and the problem when ``cassette`` cannot seed a tenant."""
+    from .proxy.fixtures import check_cassette
+
+    try:
+        check_cassette(cassette)
+    except ValueError as exc:
+        typer.echo(f"error: --seed-from: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _seed(state: MockState, key: str, cassette: Path) -> None:
+    """Seed ``key`` from ``cassette``; one summary line, then recorded -> new ids, on
+    stderr. Exit 2 naming the file and the problem when the mock cannot rebuild it."""
+    from .admin import MockAdmin
+    from .proxy.fixtures import seed_tenant
+
+    try:
+        result = seed_tenant(MockAdmin(state), key, cassette)
+    except ValueError as exc:
+        found = str(exc) if str(exc).startswith(str(cassette)) else f"{cassette}: {exc}"
+        typer.echo(f"error: --seed-from: {found}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(
+        f"seeded key {key} from {cassette}: {len(result.assets)} asset(s), "
+        f"{len(result.tasks)} task(s)",
+        err=True,
+    )
+    for old, new in result.assets.items():
+        typer.echo(f"  asset {old} -> {new}", err=True)
+    for old, new in result.tasks.items():
+        typer.echo(f"  task {old} -> {new} ({', '.join(result.statuses[old])})", err=True)
 
 
 @app.command()

@@ -253,6 +253,23 @@ class MockAdmin:
             else {"code": source.error[0], "message": source.error[1]},
         }
 
+    # -- seeding ---------------------------------------------------------------------------
+
+    def seed(self, key: str, cassette: str) -> dict[str, Any]:
+        """Rebuild for ``key`` the assets and tasks a recorded cassette (its YAML text;
+        media placeholders synthesised) saw last, each target in its recorded status
+        (``mock_server.proxy.fixtures.seed_tenant``). Moves the clock. Returns the
+        recorded id → new id maps, ``assets`` and ``tasks``, and ``statuses`` per
+        recorded task id. A bad cassette or key raises ``AdminError``."""
+        from ..proxy.fixtures import seed_tenant  # the spec checker loads only when used
+
+        if not key:
+            raise AdminError("key: the key to seed is required")
+        try:
+            return {"key": key, **seed_tenant(self, key, cassette).to_json()}
+        except ValueError as exc:
+            raise AdminError(f"seed: {exc}") from None
+
     # -- observation ---------------------------------------------------------------------
 
     def requests(self, since: int = 0) -> list[dict[str, Any]]:

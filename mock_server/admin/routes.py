@@ -1,7 +1,7 @@
 """``/_mock/`` routes: each parses its request and calls one ``MockAdmin`` method (see
 openapi/mock-admin.yaml) of the app it is called in (``app.state.admin``), so the routes
 are built once per process. Those that may send webhooks or touch files (clock, reset,
-media) run in a worker thread: nothing blocking runs on the event loop."""
+media, seed) run in a worker thread: nothing blocking runs on the event loop."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from .api import AdminError, MockAdmin
 __all__ = ["admin_routes", "health_route", "kit_version"]
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+SEED_LIMIT = 32 << 20  # bytes of cassette text POST /_mock/seed reads
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -186,6 +187,24 @@ def admin_routes() -> tuple[BaseRoute, ...]:
             raise AdminError("targetId: must be a string when given")
         return await _run(admin.refund, task_id, target_id)
 
+    async def seed(admin: MockAdmin, request: Request) -> Any:
+        key = _key_param(request)
+        try:
+            raw = await read_body(request, SEED_LIMIT)
+        except MockError as exc:
+            if exc.status != 413:
+                raise
+            raise MockError(
+                413, f"body: a cassette above {SEED_LIMIT} bytes; serve --seed-from FILE takes any"
+            ) from None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise AdminError(f"body: the cassette is not UTF-8 text ({exc})") from None
+        if not text.strip():
+            raise AdminError("body: the cassette's YAML text is required")
+        return await _run(admin.seed, key, text)
+
     async def spec(admin: MockAdmin, request: Request) -> Any:
         return PlainTextResponse(data_text("mock-admin.yaml"), media_type="application/yaml")
 
@@ -205,6 +224,7 @@ def admin_routes() -> tuple[BaseRoute, ...]:
         Route("/_mock/requests", wrap(requests), methods=["GET"]),
         Route("/_mock/ledger", wrap(ledger), methods=["GET"]),
         Route("/_mock/refunds", wrap(refunds), methods=["POST"]),
+        Route("/_mock/seed", wrap(seed), methods=["POST"]),
         Route("/_mock/openapi.yaml", wrap(spec), methods=["GET"]),
         Route("/_mock/ui", _to_dashboard, methods=["GET"]),
         Mount("/_mock/ui", StaticFiles(packages=[("mock_server", "ui")], html=True)),

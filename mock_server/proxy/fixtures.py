@@ -7,14 +7,17 @@ breaks the spec stops it (``FixtureDriftError`` naming each finding) unless
 ``allow_drift``, so no fixture silently teaches a test something the spec denies.
 
 ``seed_tenant(admin, key, cassette)`` rebuilds, in a mock, the assets and tasks the
-recording saw last: each asset uploaded again (the recorded media when the cassette was
-made with ``--record-media``, else synthesised music of the recorded duration, in the
-recorded format), each task created again on it with the recorded targets, and every
+recording saw last: each asset uploaded again (the recorded media when the cassette is a
+file made with ``--record-media``, else synthesised music of the recorded duration, in
+the recorded format; a cassette given as YAML text never reads files), each task created again on it with the recorded targets, and every
 target brought to its recorded status: ``error`` through a one-off target fault with the
 recorded code and message, ``completed`` by moving the mock's clock until its outputs are
 rendered (at the recorded durations), ``processing`` by creating the task after that.
 Ids are the mock's own: the result maps each recorded id to its new one. It moves the
-mock's clock and clears its target fault rules.
+mock's clock; target fault rules in force are set aside while it seeds and put back
+after. The recording is checked (shape, formats, models, the key) before anything is
+added; a refusal of the mock mid-way (credits, a target it rejects) leaves what was
+seeded before it.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ import yaml
 
 from audioshake_kit.domain.spec import load_spec
 
+from ..errors import MockError
 from ..validation import spec_validators
 from .checks import SpecChecker
 from .drift import Violation
@@ -39,11 +43,14 @@ from .operations import OperationIndex
 
 if TYPE_CHECKING:
     from ..admin import MockAdmin
+    from ..records import Tenant
 
 __all__ = [
+    "Cassette",
     "FixtureDriftError",
     "RecordedAnswer",
     "SeedResult",
+    "check_cassette",
     "recorded_answers",
     "seed_tenant",
     "write_fixtures",
@@ -78,17 +85,43 @@ class RecordedAnswer:
     body: Any
 
 
-def _interactions(cassette: Path) -> list[dict[str, Any]]:
+Cassette = Path | str
+"""A cassette file, or a cassette's YAML text (``str``; media placeholders synthesised)."""
+
+
+def _label(cassette: Cassette) -> str:
+    return str(cassette) if isinstance(cassette, Path) else "cassette"
+
+
+def _interactions(cassette: Cassette) -> list[dict[str, Any]]:
     try:
-        data = yaml.safe_load(cassette.read_text("utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ValueError(f"{cassette}: not a readable cassette: {exc}") from None
+        text = cassette.read_text("utf-8") if isinstance(cassette, Path) else cassette
+        data = yaml.safe_load(text)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ValueError(f"{_label(cassette)}: not a readable cassette: {exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("interactions"), list):
-        raise ValueError(f"{cassette}: not a VCR.py cassette (no 'interactions' list)")
+        raise ValueError(f"{_label(cassette)}: not a VCR.py cassette (no 'interactions' list)")
+    for n, interaction in enumerate(data["interactions"]):
+        ok = (
+            isinstance(interaction, dict)
+            and isinstance(request := interaction.get("request"), dict)
+            and isinstance(request.get("method"), str)
+            and isinstance(request.get("uri"), str)
+            and isinstance(response := interaction.get("response"), dict)
+            and isinstance(response.get("status"), dict)
+            and isinstance(response["status"].get("code"), int)
+            and isinstance(response.get("body"), dict)
+            and isinstance(response.get("headers", {}), dict)
+        )
+        if not ok:
+            raise ValueError(
+                f"{_label(cassette)}: interaction {n} is not a VCR.py exchange (request "
+                "with method and uri, response with status.code, headers and body)"
+            )
     return list(data["interactions"])
 
 
-def recorded_answers(cassette: Path) -> Iterator[RecordedAnswer]:
+def recorded_answers(cassette: Cassette) -> Iterator[RecordedAnswer]:
     """The cassette's JSON answers to operations of the spec, in recorded order."""
     index = OperationIndex(load_spec())
     for n, interaction in enumerate(_interactions(cassette)):
@@ -145,6 +178,10 @@ class SeedResult:
     tasks: dict[str, str] = field(default_factory=dict)
     statuses: dict[str, list[str]] = field(default_factory=dict)
 
+    def to_json(self) -> dict[str, Any]:
+        """``{"assets", "tasks", "statuses"}`` as the admin API answers them."""
+        return {"assets": self.assets, "tasks": self.tasks, "statuses": self.statuses}
+
 
 @dataclass
 class _Recorded:
@@ -153,30 +190,74 @@ class _Recorded:
     tasks: dict[str, dict[str, Any]] = field(default_factory=dict)  # last seen, by id
 
 
-def _recorded_state(cassette: Path) -> _Recorded:
+def _recorded_state(cassette: Cassette) -> _Recorded:
     state = _Recorded()
     uploads: dict[int, Path] = {}
-    for n, interaction in enumerate(_interactions(cassette)):
-        body = interaction["request"].get("body")
-        m = _PLACEHOLDER.fullmatch(body) if isinstance(body, str) else None
-        if m and m.group(3):
-            uploads[n] = cassette.parent / m.group(3)
+    if isinstance(cassette, Path):  # YAML text comes without the files beside it
+        for n, interaction in enumerate(_interactions(cassette)):
+            body = interaction["request"].get("body")
+            m = _PLACEHOLDER.fullmatch(body) if isinstance(body, str) else None
+            if m and m.group(3):
+                uploads[n] = cassette.parent / m.group(3)
     for a in recorded_answers(cassette):
         if a.status != 200:
             continue
-        if a.operation == "uploadAsset":
-            state.assets[a.body["id"]] = a.body
-            if a.index in uploads:
-                state.media[a.body["id"]] = uploads[a.index]
-        elif a.operation == "listAssets":
-            for asset in a.body:
-                state.assets.setdefault(asset["id"], asset)
-        elif a.operation in ("createTask", "getTask"):
-            state.tasks[a.body["id"]] = a.body
-        elif a.operation == "listTasks":
-            for task in a.body:
-                state.tasks[task["id"]] = task
+        try:
+            if a.operation == "uploadAsset":
+                state.assets[a.body["id"]] = a.body
+                if a.index in uploads:
+                    state.media[a.body["id"]] = uploads[a.index]
+            elif a.operation == "listAssets":
+                for asset in a.body:
+                    state.assets.setdefault(asset["id"], asset)
+            elif a.operation in ("createTask", "getTask"):
+                state.tasks[a.body["id"]] = a.body
+            elif a.operation == "listTasks":
+                for task in a.body:
+                    state.tasks[task["id"]] = task
+        except (KeyError, TypeError) as exc:
+            raise ValueError(
+                f"{_label(cassette)}: interaction {a.index} ({a.operation}): an answer "
+                f"without the spec's shape ({type(exc).__name__}: {exc})"
+            ) from None
+    _check_recorded(state, _label(cassette))
     return state
+
+
+def _check_recorded(recorded: _Recorded, label: str) -> None:
+    """What seeding reads of each recorded asset and task is there (``ValueError``)."""
+    for old_id, asset in recorded.assets.items():
+        fmt = str(asset.get("format", "wav")).lower()
+        if old_id not in recorded.media and fmt not in _AUDIO | {"txt", "json"}:
+            raise ValueError(f"{label}: asset {old_id}: cannot rebuild format {fmt!r}")
+    for task in recorded.tasks.values():
+        targets = task.get("targets")
+        fine = (
+            isinstance(task.get("id"), str)
+            and isinstance(task.get("createdAt"), str)
+            and isinstance(targets, list)
+            and all(
+                isinstance(t, dict)
+                and isinstance(t.get("model"), str)
+                and isinstance(t.get("formats"), list)
+                and t.get("status") in ("processing", "completed", "error")
+                for t in targets
+            )
+        )
+        if not fine:
+            raise ValueError(
+                f"{label}: task {task.get('id')!r}: needs id, createdAt and targets, each "
+                "with model, formats and a status of processing, completed or error"
+            )
+        if task.get("assetId") not in recorded.assets and not task.get("url"):
+            raise ValueError(f"{label}: task {task['id']}: its asset is not in the recording")
+
+
+def check_cassette(cassette: Cassette) -> tuple[int, int]:
+    """How many assets and tasks ``cassette`` would seed; ``ValueError`` naming what
+    stops it (the key and the models are checked against a mock by ``seed_tenant``)."""
+    recorded = _recorded_state(cassette)
+    return len(recorded.assets), len(recorded.tasks)
 
 
 def _target_request(target: Mapping[str, Any], assets: Mapping[str, str]) -> dict[str, Any]:
@@ -203,15 +284,38 @@ def _duration(asset_id: str, tasks: Mapping[str, Mapping[str, Any]]) -> float:
 
 
 def seed_tenant(
-    admin: MockAdmin, key: str, cassette: Path, *, max_advance_s: float = 86_400
+    admin: MockAdmin, key: str, cassette: Cassette, *, max_advance_s: float = 86_400
 ) -> SeedResult:
-    """Rebuild in the mock, for ``key``, the assets and tasks ``cassette`` saw last (see
-    the module's docstring). Raises ``ValueError`` naming what cannot be rebuilt."""
+    """Rebuild in the mock, for ``key``, the assets and tasks ``cassette`` (a file, or
+    its YAML text) saw last (see the module's docstring). Raises ``ValueError`` naming
+    what cannot be rebuilt."""
+    recorded = _recorded_state(cassette)
+    label = _label(cassette)
+    store = admin.state.store
+    try:
+        tenant = store.authenticate(key)
+    except MockError as exc:
+        raise ValueError(f"key {key!r}: this mock does not accept it ({exc.message})") from None
+    for task in recorded.tasks.values():
+        for t in task["targets"]:
+            if t["model"] not in admin.state.catalog:
+                raise ValueError(f"{label}: task {task['id']}: unknown model {t['model']!r}")
+    kept = admin.faults()  # set aside: they would fail targets the recording completed
+    admin.clear_faults()
+    try:
+        return _seed(admin, key, tenant, recorded, max_advance_s)
+    finally:
+        admin.clear_faults()
+        for rule in kept:
+            admin.add_fault(**{k: v for k, v in rule.items() if k != "id"})
+
+
+def _seed(
+    admin: MockAdmin, key: str, tenant: Tenant, recorded: _Recorded, max_advance_s: float
+) -> SeedResult:
     from ..synth import synth_media
 
-    recorded = _recorded_state(cassette)
     store = admin.state.store
-    tenant = store.authenticate(key)
     result = SeedResult()
     admin.state.data_dir.mkdir(parents=True, exist_ok=True)  # files move in from beside it
     with tempfile.TemporaryDirectory(prefix="seed-", dir=admin.state.data_dir) as tmp:
@@ -237,12 +341,10 @@ def seed_tenant(
             }
             if task.get("assetId") in result.assets:
                 body["assetId"] = result.assets[task["assetId"]]
-            elif task.get("url"):
+            else:
                 seconds = max((float(t.get("duration") or 0) for t in task["targets"]), default=0)
                 admin.register_media(task["url"], duration_seconds=seconds or DEFAULT_SECONDS)
                 body["url"] = task["url"]
-            else:
-                raise ValueError(f"task {task['id']}: its asset is not in the recording")
             if task.get("metadata") is not None:
                 body["metadata"] = task["metadata"]
             failing = [t for t in task["targets"] if t["status"] == "error"]
@@ -256,6 +358,8 @@ def seed_tenant(
                 )
             try:
                 return store.create_task(tenant, body).id
+            except MockError as exc:
+                raise ValueError(f"task {task['id']}: the mock refused it: {exc.message}") from None
             finally:
                 if failing:
                     admin.clear_faults()
@@ -265,25 +369,23 @@ def seed_tenant(
         for task in ordered:
             if task not in running:
                 result.tasks[task["id"]] = create(task)
-        _finish(admin, key, set(result.tasks.values()), max_advance_s)
+        _finish(admin, tenant, set(result.tasks.values()), max_advance_s)
         for task in running:  # created last: nothing moves the clock after them
             result.tasks[task["id"]] = create(task)
-    now = {t["id"]: t for t in admin.tasks(key, take=100)}
     for old, task_id in result.tasks.items():
-        targets = now[task_id]["targets"] if task_id in now else []
-        result.statuses[old] = [t["status"] for t in targets]
+        result.statuses[old] = _statuses(admin, tenant, task_id)
     return result
 
 
-def _finish(admin: MockAdmin, key: str, ids: set[str], max_advance_s: float) -> None:
+def _statuses(admin: MockAdmin, tenant: Tenant, task_id: str) -> list[str]:
+    return admin.state.store.get_task(tenant, task_id, lambda t: [x.status for x in t.targets])
+
+
+def _finish(admin: MockAdmin, tenant: Tenant, ids: set[str], max_advance_s: float) -> None:
     """Move the clock until no task in ``ids`` has a processing target."""
     moved = 0.0
     while True:
-        pending = [
-            t
-            for t in admin.tasks(key, take=100)
-            if t["id"] in ids and any(x["status"] == "processing" for x in t["targets"])
-        ]
+        pending = [i for i in ids if "processing" in _statuses(admin, tenant, i)]
         if not pending:
             return
         if moved >= max_advance_s:
