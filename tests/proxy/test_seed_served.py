@@ -336,3 +336,20 @@ def test_a_cassette_above_the_limit_is_a_413(
     assert "a cassette above 64 bytes; serve --seed-from FILE takes any" in r.json()["message"]
     r = audioshake_mock.client.post("/_mock/seed", params={"key": "k"}, content=b"#" * 64)
     assert r.status_code == 400 and "no 'interactions' list" in r.json()["message"]
+
+
+def test_serve_seeds_under_the_real_clock(recording: Recording) -> None:
+    """The seed moves a real clock too (ahead of the wall); the ended task is as
+    recorded. A target recorded as processing goes on in wall time there, so it is not
+    checked: the docs say to seed under --clock manual."""
+    process = MockProcess("--api-key", SERVE_KEY, "--seed-from", str(recording.cassette))
+    try:
+        lines = _wait_stderr(process, r"^  task ")
+        found = {m.group(1): m.group(2) for line in lines if (m := SEEDED.match(line))}
+        with _public(process.base_url, SERVE_KEY) as api:
+            ended = _check(api.get(f"/tasks/{found[recording.ended]}"))
+        assert _check(process.admin.get("/_mock/clock"))["mode"] == "real"
+        assert [t["status"] for t in ended["targets"]] == ["completed", "error"]
+        assert ended["targets"][1]["error"] == {"code": CODE, "message": MESSAGE}
+    finally:
+        process.close()
