@@ -1,5 +1,5 @@
 """Requests and responses held to the spec with the mock's own validators
-(``mock_server.validation``: fastjsonschema says yes or no, jsonschema explains a no), so
+(``mock_server.validation``: jsonschema-rs says yes or no, jsonschema explains a no), so
 the proxy and the mock judge alike. Each problem becomes a ``Violation``; fields the
 spec's schemas do not describe become ``undocumented`` findings (the schemas leave
 ``additionalProperties`` open, so validation alone never sees them)."""
@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, cast
 
 import jsonschema
+import jsonschema_rs
 from jsonschema.exceptions import best_match
 
 from ..errors import MockError
@@ -46,6 +47,7 @@ class SpecChecker:
         self._secured: dict[str, bool] = {}
         self._shapes: dict[tuple[str, int], Shape] = {}
         self._header_checks: dict[tuple[str, ...], jsonschema.Draft202012Validator] = {}
+        self._header_fast: dict[tuple[str, ...], jsonschema_rs.Validator] = {}
         default_security = bool(spec.get("security"))
         for item in spec["paths"].values():
             for op in item.values():
@@ -223,11 +225,14 @@ class SpecChecker:
                     schema["type"],
                 )
                 continue
+            fast = self._header_fast.get((op, name))
+            if fast is None:
+                fast = self._header_fast[(op, name)] = jsonschema_rs.validator_for(schema)
+            if fast.is_valid(value):
+                continue
             check = self._header_checks.get((op, name))
             if check is None:
                 check = self._header_checks[(op, name)] = jsonschema.Draft202012Validator(schema)
-            if check.is_valid(value):
-                continue
             error = best_match(check.iter_errors(value))
             if error is not None:
                 yield Violation(

@@ -17,7 +17,13 @@ from mock_server.proxy.cassette import CassetteWriter
 from mock_server.proxy.checks import NOT_JSON, SpecChecker, undocumented_fields
 from mock_server.proxy.drift import DriftLog, Violation
 from mock_server.proxy.operations import OperationIndex
-from mock_server.proxy.urls import original_link, redact_json, redact_url, rewrite_links
+from mock_server.proxy.urls import (
+    original_link,
+    redact_json,
+    redact_url,
+    rewrite_links,
+    rewrite_links_raw,
+)
 from mock_server.validation import spec_validators
 
 JSON = {"content-type": "application/json"}
@@ -219,6 +225,36 @@ def test_links_go_through_the_proxy_and_back() -> None:
     assert original_link(path, query) == ("https://cdn.test", link)
     with pytest.raises(ValueError, match="not a rewritten link"):
         original_link("/_proxy/link/ftp/x/y", "")
+
+
+LINK = "https://cdn.test/out/v.wav?Expires=1&Signature=a%2Fb&Key-Pair-Id=K#t=1"
+RAW_BODIES = [
+    # (JSON text, whether the text rewrite can take it alone)
+    (json.dumps({"targets": [{"output": [{"link": LINK}, {"link": "http://h:9/x"}]}]}), True),
+    (json.dumps({"a": {"link": LINK}}, separators=(",", ":")), True),  # compact
+    (json.dumps({"a": {"link": LINK}}, indent=2), True),
+    (json.dumps({"link": LINK, "note": 'a "link": "https://evil.test/" in text'}), True),
+    (json.dumps({"link": None, "b": {"link": LINK}}), False),
+    (json.dumps({"name": "link", "b": {"link": LINK}}), False),
+    (json.dumps({"link": "ftp://h/x"}), False),
+    ('{"link": "https:\\/\\/cdn.test\\/x"}', False),  # escaped slashes
+]
+
+
+@pytest.mark.parametrize(("text", "alone"), RAW_BODIES)
+def test_the_text_rewrite_says_what_the_parsed_rewrite_says(text: str, alone: bool) -> None:
+    """On JSON text, links are rewritten in place when every "link" field is a plain
+    http(s) URL, with the same result (and origins) as rewriting the parsed body; other
+    bodies are left to the parsed rewrite."""
+    by_text: set[str] = set()
+    by_tree: set[str] = set()
+    raw = rewrite_links_raw(text.encode(), "http://127.0.0.1:9", by_text)
+    tree = rewrite_links(json.loads(text), "http://127.0.0.1:9", by_tree)
+    assert (raw is not None) is alone
+    if raw is not None:
+        assert json.loads(raw) == tree
+        assert by_text == by_tree
+    assert "https://evil.test" not in by_tree
 
 
 def test_signatures_and_keys_are_redacted_everywhere() -> None:
