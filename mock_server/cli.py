@@ -306,7 +306,7 @@ def proxy(
     ] = "text",
     quiet: Annotated[bool, typer.Option("--quiet", help="No access log.")] = False,
     verbose: Annotated[
-        bool, typer.Option("--verbose", help="Also uvicorn's own messages on stderr.")
+        bool, typer.Option("--verbose", help="Also aiohttp's own messages on stderr.")
     ] = False,
 ) -> None:
     """Forward to --upstream, checking every request and response against the spec;

@@ -23,7 +23,15 @@ from typing import Any, Literal, TextIO
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["ACCESS_LOGGER", "AccessLog", "configure", "key_hash", "loggable_target"]
+__all__ = [
+    "ACCESS_LOGGER",
+    "AccessLog",
+    "configure",
+    "enabled",
+    "key_hash",
+    "log_request",
+    "loggable_target",
+]
 
 ACCESS_LOGGER = "mock_server.access"
 REDACTED = "***"
@@ -67,7 +75,7 @@ class AccessLog:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
             scope["type"] != "http"
-            or not access.isEnabledFor(logging.INFO)
+            or not enabled()
             or (
                 scope["method"] == "GET"
                 and scope["path"].startswith("/_mock/")
@@ -99,16 +107,43 @@ class AccessLog:
 
 
 def _log(scope: Scope, seen: dict[str, Any], outcome: str | None, ms: float) -> None:
-    key = next((v for k, v in scope["headers"] if k == b"x-api-key"), None)
     raw_path = scope.get("raw_path")
-    path = raw_path.decode("latin-1") if raw_path else scope["path"]
-    path = path.split("?", 1)[0]  # some servers keep the query in raw_path
+    log_request(
+        scope["method"],
+        raw_path.decode("latin-1") if raw_path else scope["path"],
+        scope.get("query_string", b""),
+        status=seen.get("status", 500),
+        ms=ms,
+        request_id=seen.get("rid"),
+        key=next((v for k, v in scope["headers"] if k == b"x-api-key"), None),
+        outcome=outcome,
+    )
+
+
+def enabled() -> bool:
+    """Whether the access log is on (``configure``)."""
+    return access.isEnabledFor(logging.INFO)
+
+
+def log_request(
+    method: str,
+    path: str,
+    query: bytes,
+    *,
+    status: int,
+    ms: float,
+    request_id: str | None,
+    key: str | bytes | None,
+    outcome: str | None = None,
+) -> None:
+    """One access log line (``path`` as sent; a query in it or in ``query`` is redacted)."""
+    path, _, in_path = path.partition("?")  # some servers keep the query in the path
     fields: dict[str, Any] = {
-        "method": scope["method"],
-        "path": loggable_target(path, scope.get("query_string", b"")),
-        "status": seen.get("status", 500),
+        "method": method,
+        "path": loggable_target(path, query or in_path.encode("latin-1")),
+        "status": status,
         "ms": round(ms, 2),
-        "requestId": seen.get("rid"),
+        "requestId": request_id,
         "key": key_hash(key),
         "admin": path.startswith("/_mock/"),
     }

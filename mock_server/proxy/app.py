@@ -1,10 +1,6 @@
-"""The validating reverse proxy: a Starlette app forwarding every request to the upstream
-with aiohttp, checking each request and response against the spec on the way.
-
-The upstream client is aiohttp's, not httpx's: in front of the served mock, under 32
-concurrent connections on the 2-core CI machine, a bare forwarder (no checks) kept 2,137
-requests/s with aiohttp and 235 with httpx (httpcore's pool scan and anyio's per-call
-machinery; see the bench in ``bench/proxy.py``).
+"""The validating reverse proxy: an aiohttp server forwarding every request to the
+upstream with aiohttp's client, checking each request and response against the spec on
+the way.
 
 Bodies stream both ways in bounded memory: JSON bodies (requests of operations that take
 JSON; responses that are JSON, text or an error) are read up to ``MAX_JSON_BYTES`` to be
@@ -15,6 +11,13 @@ Every answer carries ``X-Spec-Violations`` (findings of this exchange, request a
 response; undocumented fields are counted apart in ``X-Spec-Undocumented``). With
 ``strict``, a request that breaks the spec is answered 400 (the mock's error body) and
 never reaches the upstream; responses are never blocked.
+
+Why aiohttp on both sides, not Starlette and httpx like the mock: CPU per forwarded
+``GET /tasks/{id}`` on the 2-core CI machine, a bare forwarder (no checks) in front of
+the served mock under 32 connections: aiohttp server + client 306 µs, uvicorn + aiohttp
+client 414 µs, uvicorn + httpx several times that (httpcore's pool scan and anyio's
+per-call machinery kept a tenth of aiohttp's rate). ``bench/proxy.py`` measures the
+proxy against the mock.
 """
 
 from __future__ import annotations
@@ -29,24 +32,24 @@ from typing import Any
 import aiohttp
 import certifi
 import orjson
-from multidict import CIMultiDictProxy
-from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
+from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from audioshake_kit.domain.spec import load_spec
 
+from .. import logs
 from ..errors import error_body
-from ..logs import AccessLog
 from ..validation import spec_validators
 from .cassette import CassetteWriter, MediaSink, redact_body
 from .checks import NOT_JSON, SpecChecker
 from .drift import DriftLog, Violation
+from .memo import AnswerMemo, Judged, MemoKey
 from .operations import OperationIndex
 from .urls import LINK_PREFIX, original_link, rewrite_links, rewrite_links_raw
 
-__all__ = ["MAX_JSON_BYTES", "ProxyConfig", "ProxyState", "build_proxy"]
+__all__ = ["MAX_JSON_BYTES", "AccessLogger", "ProxyConfig", "ProxyState", "build_proxy"]
 
 MAX_JSON_BYTES = 1 << 20  # the mock's cap on JSON bodies (mock_server.routes.common)
 log = logging.getLogger("mock_server.proxy")
@@ -65,10 +68,10 @@ _HOP = frozenset(
         "accept-encoding",
     }
 )
-_HOP_BYTES = frozenset(h.encode() for h in _HOP)
 # Headers aiohttp would add on its own: the proxy forwards the client's, or none.
 _NOT_ADDED = ("User-Agent", "Accept", "Accept-Encoding", "Content-Type")
 _NO_QUERY: Mapping[str, str] = {}
+_NO_CONTENT = (204, 304)
 _TEXTUAL = ("application/json", "text/", "application/problem+json")
 
 
@@ -101,6 +104,7 @@ class ProxyState:
     recorder: CassetteWriter | None = None
     origins: set[str] = field(default_factory=set)
     session: aiohttp.ClientSession | None = None
+    memo: AnswerMemo = field(default_factory=AnswerMemo)
     _index: OperationIndex | None = None
     _checker: SpecChecker | None = None
 
@@ -132,41 +136,47 @@ class ProxyState:
             self.recorder.close()
 
 
-def build_proxy(state: ProxyState) -> ASGIApp:
-    """The proxy as an ASGI app (under ``AccessLog``). Its lifespan opens the upstream
-    session and, on shutdown (SIGINT or SIGTERM under uvicorn), writes the report."""
-    return AccessLog(ProxyApp(state))
+def build_proxy(state: ProxyState) -> web.Application:
+    """The proxy app: one handler for every path. Starting opens the upstream session;
+    cleaning up (on SIGINT or SIGTERM) closes it and writes the report."""
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        return await _handle(state, request)
+
+    async def start(app: web.Application) -> None:
+        state.session = _session(state.config.timeout)
+
+    async def stop(app: web.Application) -> None:
+        try:
+            if state.session is not None:
+                await state.session.close()
+        finally:
+            state.finish()
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handle)
+    app.on_startup.append(start)
+    app.on_cleanup.append(stop)
+    return app
 
 
-class ProxyApp:
-    """Every path is the proxy's, so there is no router: each request goes to ``_handle``
-    (a Starlette app's middleware and routing cost a fifth of the proxy's CPU)."""
+class AccessLogger(AbstractAccessLogger):
+    """The proxy's access log: the mock's lines (``mock_server.logs``), from aiohttp."""
 
-    def __init__(self, state: ProxyState) -> None:
-        self.state = state
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        logs.log_request(
+            request.method,
+            request.raw_path,
+            b"",
+            status=response.status,
+            ms=time * 1000,
+            request_id=response.headers.get("x-request-id"),
+            key=request.headers.get("x-api-key"),
+        )
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            answer = await _handle(self.state, Request(scope, receive))
-            await answer(scope, receive, send)
-        elif scope["type"] == "lifespan":
-            await self._lifespan(receive, send)
-
-    async def _lifespan(self, receive: Receive, send: Send) -> None:
-        state = self.state
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                state.session = _session(state.config.timeout)
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                try:
-                    if state.session is not None:
-                        await state.session.close()
-                finally:
-                    state.finish()
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+    @property
+    def enabled(self) -> bool:
+        return logs.enabled()
 
 
 def _session(timeout: float) -> aiohttp.ClientSession:
@@ -231,12 +241,18 @@ def _forward_headers(
 
 
 def _answer_headers(
-    raw: tuple[tuple[bytes, bytes], ...], *, buffered: bool
-) -> list[tuple[bytes, bytes]]:
+    raw: tuple[tuple[bytes, bytes], ...], marks: list[tuple[str, str]], *, buffered: bool
+) -> CIMultiDict[str]:
     """The upstream's headers for the client's answer: hop-by-hop ones dropped, and the
-    length when the proxy sets it (a buffered body, links rewritten)."""
-    drop = _HOP_BYTES | {b"content-length"} if buffered else _HOP_BYTES
-    return [(k.lower(), v) for k, v in raw if k.lower() not in drop]
+    length when the proxy sets it (a buffered body, links rewritten); then ``marks``."""
+    out: CIMultiDict[str] = CIMultiDict()
+    for k, v in raw:
+        name = k.decode("latin-1")
+        low = name.lower()
+        if low not in _HOP and not (buffered and low == "content-length"):
+            out.add(name, v.decode("latin-1"))
+    out.extend(marks)
+    return out
 
 
 def _textual(content_type: str | None) -> bool:
@@ -246,11 +262,11 @@ def _textual(content_type: str | None) -> bool:
 # -- the exchange ---------------------------------------------------------------------
 
 
-async def _handle(state: ProxyState, request: Request) -> Response:
-    path: str = request.scope["path"]
-    query = request.scope.get("query_string", b"").decode("latin-1")
+async def _handle(state: ProxyState, request: web.Request) -> web.StreamResponse:
+    raw_path, _, query = request.raw_path.partition("?")
+    path = request.path
     if path.startswith(LINK_PREFIX):
-        return await _link(state, request, query)
+        return await _link(state, request, raw_path, query)
     method = request.method
     match = state.index.find(method, path)
     op = match.operation
@@ -261,22 +277,23 @@ async def _handle(state: ProxyState, request: Request) -> Response:
     body: bytes | None = None
     stream: AsyncIterator[bytes] | None = None
     sink: MediaSink | None = None
+    params = request.query if query else _NO_QUERY
     if op is None:
         found.append(checker.unknown(method, path, match))
     if op is not None and checker.json_request(op):
-        body, stream = await _read_upto(request.stream(), MAX_JSON_BYTES)
+        body, stream = await _read_upto(request.content.iter_any(), MAX_JSON_BYTES)
         parsed = _parse(body) if stream is None and body else None
-        found += checker.request(op, _query(request, query), request.headers, parsed)
+        found += checker.request(op, params, request.headers, parsed)
         if stream is not None:
             found.append(
                 Violation(op, "request", "$", "size", "JSON body larger than 1 MiB (not checked)")
             )
     else:
         if op is not None:
-            found += checker.request(op, _query(request, query), request.headers)
+            found += checker.request(op, params, request.headers)
         if method not in ("GET", "HEAD", "DELETE", "OPTIONS"):
             sink = state.recorder.media_sink() if state.recorder else None
-            stream = _tee(request.stream(), sink)
+            stream = _tee(request.content.iter_any(), sink)
     if state.config.strict and any(not v.undocumented for v in found):
         state.drift.add(found)
         if sink is not None:
@@ -284,9 +301,7 @@ async def _handle(state: ProxyState, request: Request) -> Response:
         message = "request breaks the spec: " + "; ".join(str(v) for v in found)
         return _json_answer(error_body(400, message), 400, len(found))
 
-    url = f"{state.config.upstream}{request.scope.get('raw_path', path.encode()).decode('latin-1').split('?', 1)[0]}"
-    if query:
-        url += f"?{query}"
+    url = f"{state.config.upstream}{raw_path}" + (f"?{query}" if query else "")
     recorded_body: bytes | None = body
 
     def request_body_for_record() -> bytes | str | None:
@@ -298,7 +313,6 @@ async def _handle(state: ProxyState, request: Request) -> Response:
         state,
         request,
         op,
-        method,
         url,
         _forward_headers(request.headers),
         content=stream if stream is not None else body,
@@ -308,17 +322,14 @@ async def _handle(state: ProxyState, request: Request) -> Response:
     )
 
 
-async def _link(state: ProxyState, request: Request, query: str) -> Response:
+async def _link(
+    state: ProxyState, request: web.Request, raw_path: str, query: str
+) -> web.StreamResponse:
     """A rewritten output link: forwarded to the original URL (only an origin the proxy
     rewrote a link to in this session), the answer streamed back."""
     state.drift.count_request("download")
-    raw = (
-        request.scope.get("raw_path", request.scope["path"].encode())
-        .decode("latin-1")
-        .split("?", 1)[0]
-    )
     try:
-        origin, url = original_link(raw, query)
+        origin, url = original_link(raw_path, query)
     except ValueError as exc:
         return _json_answer(error_body(404, str(exc)), 404, 0)
     if origin not in state.origins:
@@ -328,7 +339,6 @@ async def _link(state: ProxyState, request: Request, query: str) -> Response:
         state,
         request,
         None,
-        request.method,
         url,
         _forward_headers(request.headers, drop_keys=True),
         content=None,
@@ -340,9 +350,8 @@ async def _link(state: ProxyState, request: Request, query: str) -> Response:
 
 async def _exchange(
     state: ProxyState,
-    request: Request,
+    request: web.Request,
     op: str | None,
-    method: str,
     url: str,
     headers: list[tuple[str, str]],
     *,
@@ -350,8 +359,9 @@ async def _exchange(
     found: list[Violation],
     record_request: Callable[[], bytes | str | None],
     on_fail: Callable[[], None] | None,
-) -> Response:
-    assert state.session is not None, "the proxy's lifespan opens the session"
+) -> web.StreamResponse:
+    assert state.session is not None, "the proxy's start-up opens the session"
+    method = request.method
     try:
         upstream = await state.session.request(
             method,
@@ -372,13 +382,20 @@ async def _exchange(
     small = length is None or (length.isdigit() and int(length) <= MAX_JSON_BYTES)
     encoded = upstream.headers.get("content-encoding", "identity").lower() != "identity"
     buffer = (
-        method != "HEAD" and small and not encoded and (_textual(content_type) or status >= 400)
+        method != "HEAD"
+        and status not in _NO_CONTENT
+        and small
+        and not encoded
+        and (_textual(content_type) or status >= 400)
     )
     body: bytes | None = None
     rest: AsyncIterator[bytes] | None = None
     if buffer:
         try:
-            body, rest = await _read_upto(upstream.content.iter_any(), MAX_JSON_BYTES)
+            if length is not None:  # small, its length known: one read
+                body = await upstream.read()
+            else:
+                body, rest = await _read_upto(upstream.content.iter_any(), MAX_JSON_BYTES)
         except (aiohttp.ClientError, TimeoutError) as exc:
             upstream.close()
             state.drift.add(found)
@@ -386,21 +403,24 @@ async def _exchange(
             return _json_answer(error_body(502, message), 502, len(found))
         if rest is None:
             upstream.release()
-    checked_body: Any = None
-    if body is not None and rest is None and _textual(content_type):
-        checked_body = _parse(body) if body else NOT_JSON
+    judged: Judged | None = None
+    check_body = False
     if op is not None:
-        found += state.checker.response(
-            op,
-            status,
-            upstream.headers,
-            checked_body if body is not None and rest is None else None,
-        )
+        head, check_body = state.checker.response_head(op, status, upstream.headers)
+        found += head
+    if body is not None and rest is None:  # buffered: judged (or recalled), links rewritten
+        textual = _textual(content_type)
+        key: MemoKey = (op, status, textual, body)
+        judged = state.memo.get(key)
+        if judged is None:
+            judged = _judge(state, op, status, body, textual, check_body=check_body)
+            state.memo.put(key, judged)
+        found += judged.findings
     state.drift.add(found)
     violations = sum(1 for v in found if not v.undocumented)
     marks = [
-        (b"x-spec-violations", str(violations).encode()),
-        (b"x-spec-undocumented", str(len(found) - violations).encode()),
+        ("X-Spec-Violations", str(violations)),
+        ("X-Spec-Undocumented", str(len(found) - violations)),
     ]
 
     def record(response_body: bytes | str | Callable[[], bytes | str]) -> None:
@@ -408,11 +428,9 @@ async def _exchange(
         only then: redaction walks the whole answer)."""
         if state.recorder is None:
             return
-        query = request.url.query
         state.recorder.add(
             method=method,
-            uri=f"{state.config.public_base_url}{request.url.path}"
-            + (f"?{query}" if query else ""),
+            uri=f"{state.config.public_base_url}{request.raw_path}",
             request_headers=request.headers.items(),
             request_body=record_request(),
             status=status,
@@ -420,61 +438,60 @@ async def _exchange(
             response_body=response_body() if callable(response_body) else response_body,
         )
 
-    if body is not None and rest is None:  # buffered: links rewritten, recorded now
-        out_body = body
-        if (
-            not state.config.keep_links
-            and checked_body is not NOT_JSON
-            and checked_body is not None
-            and b'"link"' in body  # most answers have none: skip the walk
-        ):
-            base = state.config.public_base_url
-            raw = rewrite_links_raw(body, base, state.origins)
-            if raw is not None:
-                out_body = raw
-            else:
-                rewritten = rewrite_links(checked_body, base, state.origins)
-                if rewritten != checked_body:
-                    out_body = orjson.dumps(rewritten)
-        json_body = checked_body not in (None, NOT_JSON)
-        record((lambda: redact_body(out_body)) if json_body else out_body)
-        answer = Response(out_body, status, media_type=None)
-        answer.raw_headers.extend(_answer_headers(upstream.raw_headers, buffered=True))
-        answer.raw_headers.extend(marks)
-        return answer
+    if judged is not None:
+        out_body = judged.out_body
+        record((lambda: redact_body(out_body)) if judged.json else out_body)
+        return web.Response(
+            body=out_body,
+            status=status,
+            headers=_answer_headers(upstream.raw_headers, marks, buffered=True),
+        )
 
     # streamed: media (or an oversized JSON body) passes through chunk by chunk
     sink = state.recorder.media_sink() if state.recorder is not None and method != "HEAD" else None
-    chunks = rest if rest is not None else upstream.content.iter_any()
-
-    async def relay() -> AsyncIterator[bytes]:
-        done = False
-        try:
-            async for chunk in chunks:
+    answer = web.StreamResponse(
+        status=status, headers=_answer_headers(upstream.raw_headers, marks, buffered=False)
+    )
+    done = False
+    try:
+        await answer.prepare(request)
+        if method != "HEAD":
+            async for chunk in rest if rest is not None else upstream.content.iter_any():
                 if sink is not None:
                     sink.feed(chunk)
-                yield chunk
-            done = True
-        finally:
-            if done:
-                upstream.release()
-            else:
-                upstream.close()  # the connection is mid-body: not reusable
-            if sink is not None and not done:
-                sink.discard()
-            if sink is not None and done:
-                record(sink.finish())
-
-    if method == "HEAD":
-        record(b"")
-    answer = StreamingResponse(relay(), status)
-    answer.raw_headers = _answer_headers(upstream.raw_headers, buffered=rest is not None)
-    answer.raw_headers.extend(marks)
+                await answer.write(chunk)
+        await answer.write_eof()
+        done = True
+    finally:
+        if done:
+            upstream.release()
+        else:
+            upstream.close()  # the connection is mid-body: not reusable
+        if sink is not None and not done:
+            sink.discard()
+    record(sink.finish() if sink is not None else b"")
     return answer
 
 
-def _query(request: Request, query: str) -> Mapping[str, str]:
-    return request.query_params if query else _NO_QUERY
+def _judge(
+    state: ProxyState, op: str | None, status: int, body: bytes, textual: bool, *, check_body: bool
+) -> Judged:
+    """Check a buffered answer's body (when the spec documents one for it) and rewrite
+    its links through the proxy (unless ``keep_links``)."""
+    parsed: Any = (_parse(body) if body else NOT_JSON) if textual else None
+    findings = state.checker.response_body(op, status, parsed) if op and check_body else []
+    is_json = parsed is not None and parsed is not NOT_JSON
+    out_body = body
+    if not state.config.keep_links and is_json and b'"link"' in body:
+        base = state.config.public_base_url
+        raw = rewrite_links_raw(body, base, state.origins)
+        if raw is not None:
+            out_body = raw
+        else:
+            rewritten = rewrite_links(parsed, base, state.origins)
+            if rewritten != parsed:
+                out_body = orjson.dumps(rewritten)
+    return Judged(tuple(findings), out_body, is_json)
 
 
 def _describe(exc: BaseException) -> str:
@@ -488,7 +505,10 @@ def _str_items(headers: CIMultiDictProxy[str]) -> list[tuple[str, str]]:
     return list(headers.items())
 
 
-def _json_answer(body: dict[str, object], status: int, violations: int) -> Response:
-    answer = Response(orjson.dumps(body), status, media_type="application/json")
-    answer.raw_headers.append((b"x-spec-violations", str(violations).encode()))
-    return answer
+def _json_answer(body: dict[str, object], status: int, violations: int) -> web.Response:
+    return web.Response(
+        body=orjson.dumps(body),
+        status=status,
+        content_type="application/json",
+        headers={"X-Spec-Violations": str(violations)},
+    )

@@ -149,6 +149,14 @@ class SpecChecker:
     ) -> list[Violation]:
         """Findings on a response: its status, documented headers, media type and (``body``:
         parsed JSON, ``NOT_JSON``, or None when streamed) its schema and undocumented fields."""
+        out, check_body = self.response_head(op, status, headers)
+        return out + self.response_body(op, status, body) if check_body else out
+
+    def response_head(
+        self, op: str, status: int, headers: Mapping[str, str]
+    ) -> tuple[list[Violation], bool]:
+        """Findings on a response's status, documented headers and media type, and whether
+        the spec documents a JSON body for it (then ``response_body`` checks the body)."""
         documented = self._responses.get(op, {})
         resp = documented.get(status)
         if resp is None:
@@ -162,11 +170,10 @@ class SpecChecker:
                     f"status {status} is not documented ({kind} body; documented: {', '.join(map(str, sorted(documented)))})",
                     sorted(documented),
                 )
-            ]
+            ], False
         out = list(self._headers(op, resp, headers))
-        content = resp.get("content", {})
-        if "application/json" not in content:
-            return out
+        if "application/json" not in resp.get("content", {}):
+            return out, False
         got = _media(headers.get("content-type"))
         if got != "application/json":
             out.append(
@@ -179,26 +186,32 @@ class SpecChecker:
                     "application/json",
                 )
             )
+        return out, True
+
+    def response_body(self, op: str, status: int, body: Any) -> list[Violation]:
+        """Findings on the JSON body of an answer whose head ``response_head`` passed to it
+        (``body``: parsed JSON, ``NOT_JSON``, or None when streamed: nothing to say)."""
         if body is NOT_JSON:
-            out.append(Violation(op, "response", "$", "json", f"status {status} body is not JSON"))
-        elif body is not None:
-            validator = self.validators.responses[(op, status)]
-            out.extend(self._schema(op, "response", validator, body))
-            shape = self._shapes.get((op, status))
-            if shape is None:
-                schema = cast(Mapping[str, Any], validator.full.schema)
-                shape = self._shapes[(op, status)] = Shape.of([schema], self._components)
-            out.extend(
-                Violation(
-                    op,
-                    "response",
-                    where,
-                    "undocumented",
-                    "field not described by the spec",
-                    undocumented=True,
-                )
-                for where in shape.undocumented(body)
+            return [Violation(op, "response", "$", "json", f"status {status} body is not JSON")]
+        if body is None:
+            return []
+        validator = self.validators.responses[(op, status)]
+        out = list(self._schema(op, "response", validator, body))
+        shape = self._shapes.get((op, status))
+        if shape is None:
+            schema = cast(Mapping[str, Any], validator.full.schema)
+            shape = self._shapes[(op, status)] = Shape.of([schema], self._components)
+        out.extend(
+            Violation(
+                op,
+                "response",
+                where,
+                "undocumented",
+                "field not described by the spec",
+                undocumented=True,
             )
+            for where in shape.undocumented(body)
+        )
         return out
 
     def _headers(

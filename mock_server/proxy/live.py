@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -20,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 
 from audioshake_kit.domain.billing import billable_minutes
 
@@ -72,28 +70,18 @@ def choose_model(models: list[Mapping[str, Any]]) -> tuple[str, float, str]:
 @contextlib.contextmanager
 def proxy_in_thread(config: ProxyConfig) -> Iterator[ProxyState]:
     """The proxy on 127.0.0.1 (a free port) in a thread; its report is final on exit."""
-    import socket
+    from ..serving import listen
+    from .server import serving_in_thread
 
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(128)
+    sock = listen("127.0.0.1", 0)
     config.public_base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     state = ProxyState(config)
-    server = uvicorn.Server(
-        uvicorn.Config(build_proxy(state), log_level="warning", access_log=False, lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise LiveCheckError("the proxy did not start")
-        time.sleep(0.01)
     try:
-        yield state
+        with serving_in_thread(build_proxy(state), sock):
+            yield state
+    except RuntimeError as exc:
+        raise LiveCheckError(str(exc)) from None
     finally:
-        server.should_exit = True
-        thread.join(timeout=30)
         sock.close()
 
 

@@ -27,16 +27,28 @@ class OperationIndex:
     """The spec's paths compiled to regular expressions, literal paths first."""
 
     def __init__(self, spec: Mapping[str, Any]) -> None:
-        entries: list[tuple[bool, str, re.Pattern[str], dict[str, str]]] = []
+        entries: list[tuple[bool, re.Pattern[str], dict[str, Match], Match]] = []
         for template, item in spec["paths"].items():
             ops = {m.upper(): op["operationId"] for m, op in item.items() if m in _METHODS}
+            methods = tuple(sorted(ops))
             pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
-            entries.append(("{" in template, template, re.compile(f"^{pattern}/?$"), ops))
+            matches = {m: Match(op, template, methods) for m, op in ops.items()}
+            entries.append(
+                (
+                    "{" in template,
+                    re.compile(f"^{pattern}/?$"),
+                    matches,
+                    Match(None, template, methods),
+                )
+            )
         entries.sort(key=lambda e: e[0])  # literal before templated: /tasks/statistics
         self._entries = entries
 
     def find(self, method: str, path: str) -> Match:
-        for _, template, pattern, ops in self._entries:
+        for _, pattern, matches, other in self._entries:
             if pattern.match(path):
-                return Match(ops.get(method.upper()), template, tuple(sorted(ops)))
-        return Match(None, None, ())
+                return matches.get(method.upper(), other)
+        return _NOWHERE
+
+
+_NOWHERE = Match(None, None, ())

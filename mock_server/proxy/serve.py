@@ -1,4 +1,4 @@
-"""``audioshake-mock proxy`` on uvicorn: bind, print where it listens, serve until SIGINT
+"""``audioshake-mock proxy`` on aiohttp's server: bind, print where it listens, serve until SIGINT
 or SIGTERM, then write the report (the app's lifespan shutdown) and say where it went.
 
 Drift findings are logged on stderr the first time each is seen (always, even with
@@ -46,12 +46,25 @@ def _drift_to_stderr() -> None:
     logger.propagate = False
 
 
+def _aiohttp_to_stderr(verbose: bool) -> None:
+    """aiohttp's own messages (a failing handler: always; start and stop: ``verbose``)."""
+    logger = logging.getLogger("aiohttp")
+    if not any(getattr(h, "_proxy_server", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(name)s: %(levelname)s: %(message)s"))
+        handler._proxy_server = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO if verbose else logging.WARNING)
+    logging.getLogger("aiohttp.access").propagate = False  # logs.AccessLog's lines instead
+
+
 def run_proxy(options: ProxyOptions) -> int:
     """Serve until stopped; the exit code (2: bad option or cannot bind)."""
     with needs_mock_extra("audioshake-mock proxy"):
         from ..logs import configure
-        from ..serving import BindError, listen, run
+        from ..serving import BindError, listen
         from .app import ProxyConfig, ProxyState, build_proxy
+        from .server import run_until_signal
 
     name = options.cassette or time.strftime("proxy-%Y%m%dT%H%M%SZ", time.gmtime())
     try:
@@ -81,6 +94,7 @@ def run_proxy(options: ProxyOptions) -> int:
         return 2
     configure(options.log_format)
     _drift_to_stderr()
+    _aiohttp_to_stderr(options.verbose)
     recording = f"{state.recorder.path}" if state.recorder else "off"
     if state.recorder is not None and state.recorder.media_dir is not None:
         recording += f" (media in {state.recorder.media_dir})"
@@ -93,7 +107,7 @@ def run_proxy(options: ProxyOptions) -> int:
         flush=True,
     )
     try:
-        run(build_proxy(state), sock, verbose=options.verbose)
+        run_until_signal(build_proxy(state), sock)
     finally:
         state.finish()
         report = state.drift.report()
