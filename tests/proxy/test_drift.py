@@ -52,6 +52,16 @@ def _drifting_app(hits: list[str]) -> Starlette:
     async def get_task(request: Request) -> Response:
         hits.append(f"GET {request.url.path}")
         base = str(request.base_url).rstrip("/")
+        if request.path_params["id"].startswith("good"):  # ?status=404: the same bytes
+            return JSONResponse(
+                {
+                    "id": request.path_params["id"],
+                    "createdAt": "2026-01-01T00:00:00Z",
+                    "clientId": "c",
+                    "targets": [],
+                },
+                int(request.query_params.get("status", "200")),
+            )
         return JSONResponse(
             {
                 "id": request.path_params["id"],
@@ -191,6 +201,55 @@ def test_each_drift_is_reported_once_with_its_path_and_counted(
     assert [(u["path"], u["count"]) for u in report["undocumented"]] == [("$.surprise", 2)]
 
 
+def test_a_repeated_answer_is_counted_and_marked_each_time(proxy_run: Any, tmp_path: Path) -> None:
+    """Answers judged before (the same bytes) are recalled, not skipped: each exchange
+    still counts its findings, carries them in its headers and has its links rewritten;
+    a changed answer is judged afresh."""
+    report_file = tmp_path / "drift.json"
+    proxy = proxy_run("--report", str(report_file), "--quiet")
+    with httpx.Client(base_url=proxy.url, headers={"x-api-key": KEY}, timeout=30) as http:
+        answers = [http.get(path) for path in ("/tasks/good1", "/tasks/abc") * 3]
+    assert [r.headers["x-spec-violations"] for r in answers] == ["0", "3"] * 3
+    assert [r.headers["x-spec-undocumented"] for r in answers] == ["0", "1"] * 3
+    assert len({r.content for r in answers[1::2]}) == 1  # the very same answer
+    for r in answers[1::2]:
+        assert r.json()["targets"][0]["output"][0]["link"].startswith(f"{proxy.url}/_proxy/")
+    assert proxy.stop() == 0
+    report = json.loads(report_file.read_text())
+    assert report["requests"] == {"getTask": 6}
+    assert {v["kind"]: v["count"] for v in report["violations"]} == {
+        "enum": 3,
+        "required": 3,
+        "type": 3,
+    }
+    assert [(u["path"], u["count"]) for u in report["undocumented"]] == [("$.surprise", 3)]
+
+
+def test_the_same_bytes_under_another_status_are_judged_afresh(proxy_run: Any) -> None:
+    proxy = proxy_run("--quiet")
+    with httpx.Client(base_url=proxy.url, headers={"x-api-key": KEY}, timeout=30) as http:
+        found = http.get("/tasks/good3")
+        gone = http.get("/tasks/good3?status=404")
+    assert found.content == gone.content and gone.status_code == 404
+    assert found.headers["x-spec-violations"] == "0"
+    assert gone.headers["x-spec-violations"] != "0"  # a task is not an error body
+
+
+def test_the_access_log_has_a_line_per_request_and_no_key(proxy_run: Any) -> None:
+    proxy = proxy_run("--log-format", "json")
+    with httpx.Client(base_url=proxy.url, headers={"x-api-key": KEY}, timeout=30) as http:
+        http.get("/tasks/good2?take=5")
+        http.get("/models")
+    assert proxy.stop() == 0
+    lines = [json.loads(x) for x in proxy.stderr if x.startswith("{")]
+    assert [(x["method"], x["path"], x["status"]) for x in lines] == [
+        ("GET", "/tasks/good2?take=***", 200),
+        ("GET", "/models", 500),
+    ]
+    assert {x["key"] for x in lines} == {hashlib.sha256(KEY.encode()).hexdigest()[:8]}
+    assert all(KEY not in line for line in proxy.stderr)
+
+
 def test_keep_links_leaves_links_alone(proxy_run: Any, upstream: Upstream, tmp_path: Path) -> None:
     report = tmp_path / "report.json"
     proxy = proxy_run("--keep-links", "--quiet", "--report", str(report))
@@ -311,7 +370,9 @@ def test_an_unreachable_upstream_is_a_502_naming_it(proxy_run: Any) -> None:
             proxy.close()
     assert r.status_code == 502 and r.headers["x-spec-violations"] == "0"
     assert r.json()["error"] == "Bad Gateway"
-    assert r.json()["message"].startswith(f"upstream {dead} failed: ClientConnectorError: Cannot connect")
+    assert r.json()["message"].startswith(
+        f"upstream {dead} failed: ClientConnectorError: Cannot connect"
+    )
 
 
 def test_bad_options_are_named() -> None:
