@@ -196,6 +196,21 @@ end
 """
 
 
+WRK_PATHS_LUA = """
+paths = {%(paths)s}
+turn = 0
+threads = 0
+setup = function(thread)  -- threads start half the list apart
+  thread:set("turn", threads * math.floor(#paths / 2))
+  threads = threads + 1
+end
+request = function()
+  turn = turn %% #paths + 1
+  return wrk.format(nil, paths[turn])
+end
+"""
+
+
 @dataclass(frozen=True)
 class WrkResult:
     requests: int
@@ -220,14 +235,19 @@ def wrk(
     threads: int = 2,
     key: str = KEY,
     server_pid: int | None = None,
+    paths: list[str] | None = None,
 ) -> WrkResult:
-    """One bounded wrk run (``-d``, plus a hard timeout on the process)."""
+    """One bounded wrk run (``-d``, plus a hard timeout on the process); with ``paths``,
+    each connection asks for them in turn instead of ``url``'s path."""
     assert url.startswith(f"http://{HOST}:"), url
     wrk_bin = shutil.which("wrk")
     if wrk_bin is None:
         raise RuntimeError("wrk is not installed (make bench installs it: apt-get install wrk)")
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
         fh.write(WRK_LUA % {"key": key})
+        if paths:
+            quoted = ", ".join(json.dumps(p) for p in paths)
+            fh.write(WRK_PATHS_LUA % {"paths": quoted})
         script = fh.name
     try:
         cpu0 = cpu_seconds(server_pid) if server_pid else None
@@ -279,11 +299,19 @@ def wrk_measured(
     threads: int,
     server_pid: int,
     what: str,
+    paths: list[str] | None = None,
 ) -> WrkResult:
     """A ``warmup`` s wrk run (discarded), then the measured one, with the server's CPU
     per request; ``RuntimeError`` naming ``what`` if any answer was an error or not 2xx."""
-    wrk(url, seconds=warmup, connections=connections, threads=threads)
-    res = wrk(url, seconds=seconds, connections=connections, threads=threads, server_pid=server_pid)
+    wrk(url, seconds=warmup, connections=connections, threads=threads, paths=paths)
+    res = wrk(
+        url,
+        seconds=seconds,
+        connections=connections,
+        threads=threads,
+        server_pid=server_pid,
+        paths=paths,
+    )
     if res.non2xx or res.errors:
         raise RuntimeError(f"{what}: {res}")
     return res

@@ -111,7 +111,10 @@ def main() -> int:
         "batch": lambda r: batch(r, files=200 if q else 1000),
         "startup": lambda r: startup.run(r, quick=q),
         "proxy": lambda r: proxy.run(
-            r, seconds=3 if q else 8, size=(256 << 20) if q else proxy.GIB * 2
+            r,
+            seconds=3 if q else 8,
+            size=(256 << 20) if q else proxy.GIB * 2,
+            rounds=1 if q else 3,
         ),
     }
     chosen = [s for s in a.only.split(",") if s] or list(sections)
