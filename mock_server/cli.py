@@ -250,6 +250,7 @@ def _seed(state: MockState, key: str, cassette: Path) -> None:
     """Seed ``key`` from ``cassette``; one summary line, then recorded -> new ids, on
     stderr. Exit 2 naming the file and the problem when the mock cannot rebuild it."""
     from .admin import MockAdmin
+    from .logs import key_hash
     from .proxy.fixtures import seed_tenant
 
     try:
@@ -259,7 +260,7 @@ def _seed(state: MockState, key: str, cassette: Path) -> None:
         typer.echo(f"error: --seed-from: {found}", err=True)
         raise typer.Exit(2) from None
     typer.echo(
-        f"seeded key {key} from {cassette}: {len(result.assets)} asset(s), "
+        f"seeded key={key_hash(key)} from {cassette}: {len(result.assets)} asset(s), "
         f"{len(result.tasks)} task(s)",
         err=True,
     )
