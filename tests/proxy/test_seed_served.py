@@ -137,8 +137,8 @@ def test_serve_seeds_the_first_key_with_the_recorded_statuses(
     seeded: MockProcess, recording: Recording
 ) -> None:
     lines = _wait_stderr(seeded, r"^  task ")
-    seeded = f"seeded key={key_hash(SERVE_KEY)} from {recording.cassette}: 1 asset(s), 2 task(s)"
-    assert seeded in lines
+    summary = f"seeded key={key_hash(SERVE_KEY)} from {recording.cassette}: 1 asset(s), 2 task(s)"
+    assert summary in lines
     assert not any(SERVE_KEY in line for line in lines)  # the key itself stays off stderr
     found = {m.group(1): (m.group(2), m.group(3)) for line in lines if (m := SEEDED.match(line))}
     assert found[recording.ended][1] == "completed, error"
