@@ -24,7 +24,7 @@ from audioshake_kit.domain.spec import load_spec
 
 from .errors import MockError
 
-__all__ = ["SchemaValidator", "SpecValidators", "field_path", "spec_validators"]
+__all__ = ["SchemaValidator", "SpecValidators", "field_path", "rust_check", "spec_validators"]
 
 
 def field_path(path: Any) -> str:
@@ -90,6 +90,27 @@ def _str_keys(node: Any) -> Any:
     return node
 
 
+def rust_check(document: Mapping[str, Any]) -> Callable[[Any], bool] | None:
+    """jsonschema-rs's yes/no check of ``document`` (draft 2020-12, formats read by
+    jsonschema's checkers; a value it cannot read is a no), or None when it refuses
+    the schema."""
+    formats = {f: _format_check(f) for f in _formats_in(document, set())}
+    try:
+        code = jsonschema_rs.Draft202012Validator(
+            _str_keys(document), formats=formats, validate_formats=True
+        )
+    except (ValueError, jsonschema_rs.ValidationError, jsonschema_rs.ReferencingError):
+        return None
+
+    def check(instance: Any) -> bool:
+        try:
+            return bool(code.is_valid(instance))
+        except (ValueError, OverflowError):
+            return False
+
+    return check
+
+
 class SchemaValidator:
     """A schema: ``is_valid`` (jsonschema-rs, then jsonschema on a no) and
     ``iter_errors`` (jsonschema's). Compiled on first use."""
@@ -105,23 +126,8 @@ class SchemaValidator:
         return self._fast(instance) or bool(self.full.is_valid(instance))
 
     def _compile(self) -> Callable[[Any], bool]:
-        """jsonschema-rs's check (draft 2020-12, formats read by jsonschema's checkers),
-        or jsonschema's where jsonschema-rs refuses the schema."""
-        formats = {f: _format_check(f) for f in _formats_in(self._document, set())}
-        try:
-            code = jsonschema_rs.Draft202012Validator(
-                _str_keys(self._document), formats=formats, validate_formats=True
-            )
-        except (ValueError, jsonschema_rs.ValidationError, jsonschema_rs.ReferencingError):
-            return self.full.is_valid
-
-        def check(instance: Any) -> bool:
-            try:
-                return bool(code.is_valid(instance))
-            except (ValueError, OverflowError):  # a value it cannot read: jsonschema decides
-                return False
-
-        return check
+        """jsonschema-rs's check, or jsonschema's where jsonschema-rs refuses the schema."""
+        return rust_check(self._document) or self.full.is_valid
 
     def first_error(self, instance: Any) -> jsonschema.ValidationError | None:
         """None when ``instance`` is valid, else jsonschema's best match."""

@@ -6,7 +6,7 @@ spec's schemas do not describe become ``undocumented`` findings (the schemas lea
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, cast
 
 import jsonschema
@@ -14,11 +14,11 @@ import jsonschema_rs
 from jsonschema.exceptions import best_match
 
 from ..errors import MockError
-from ..validation import SpecValidators
+from ..validation import SpecValidators, rust_check
 from .drift import Direction, Violation
 from .operations import Match
 
-__all__ = ["NOT_JSON", "SpecChecker", "json_path"]
+__all__ = ["NOT_JSON", "SpecChecker", "closed_schema", "json_path"]
 
 NOT_JSON = object()  # a body that did not parse as JSON
 _COMBINERS = ("allOf", "anyOf", "oneOf")
@@ -39,13 +39,19 @@ def _media(content_type: str | None) -> str:
 class SpecChecker:
     """The checks of one spec: ``request``, ``response``, ``unknown``."""
 
-    def __init__(self, spec: Mapping[str, Any], validators: SpecValidators) -> None:
+    def __init__(
+        self, spec: Mapping[str, Any], validators: SpecValidators, *, closed_check: bool = True
+    ) -> None:
+        """``closed_check``: a body is first put to one jsonschema-rs check that says yes
+        only when it is valid and names no undocumented field (``closed_schema``)."""
         self.validators = validators
+        self.closed_check = closed_check
         self._components = spec["components"]
         self._responses: dict[str, dict[int, dict[str, Any]]] = {}
         self._request_media: dict[str, tuple[str, ...]] = {}
         self._secured: dict[str, bool] = {}
         self._shapes: dict[tuple[str, int], Shape] = {}
+        self._closed: dict[tuple[str, int], Callable[[Any], bool] | None] = {}
         self._header_checks: dict[tuple[str, ...], jsonschema.Draft202012Validator] = {}
         self._header_fast: dict[tuple[str, ...], jsonschema_rs.Validator] = {}
         default_security = bool(spec.get("security"))
@@ -196,6 +202,14 @@ class SpecChecker:
         if body is None:
             return []
         validator = self.validators.responses[(op, status)]
+        if (op, status) not in self._closed:
+            schema = cast(Mapping[str, Any], validator.full.schema)
+            self._closed[(op, status)] = rust_check(closed_schema(schema))
+        closed = self._closed[(op, status)]
+        if (
+            self.closed_check and closed is not None and closed(body)
+        ):  # valid, and every field named: one call
+            return []
         out = list(self._schema(op, "response", validator, body))
         shape = self._shapes.get((op, status))
         if shape is None:
@@ -296,6 +310,30 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     return repr(value)
+
+
+_OPEN = frozenset({"additionalProperties", "patternProperties", "unevaluatedProperties"})
+_SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "dependentSchemas"})
+
+
+def closed_schema(node: Any) -> Any:
+    """``node`` with ``unevaluatedProperties: false`` beside each ``properties`` whose
+    object says nothing of other fields: a body valid under it is valid under ``node``
+    and has no field the schema does not name (``Shape`` may still find none in a body
+    it refuses: fields named by a sibling ``allOf`` part; the walk decides then)."""
+    if isinstance(node, list):
+        return [closed_schema(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {
+        k: {n: closed_schema(v) for n, v in value.items()}
+        if k in _SCHEMA_MAPS and isinstance(value, dict)
+        else closed_schema(value)
+        for k, value in node.items()
+    }
+    if isinstance(node.get("properties"), dict) and not _OPEN & node.keys():
+        out["unevaluatedProperties"] = False
+    return out
 
 
 def undocumented_fields(
