@@ -61,7 +61,7 @@ def _format_check(name: str) -> Any:
     value (timestamps repeat on every read). A format jsonschema does not check
     (``binary``) is an annotation: anything passes."""
 
-    @functools.lru_cache(maxsize=4096)
+    @functools.lru_cache(maxsize=1 << 16)  # a poll of many tasks repeats their timestamps
     def check(value: Any) -> bool:
         return bool(_FORMATS.conforms(value, name))
 
