@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from audioshake_kit.domain.spec import load_spec
 from mock_server.proxy.checks import SpecChecker, closed_schema
 from mock_server.validation import rust_check, spec_validators
+from tests.support.json_paths import json_paths
 
 SPEC = load_spec()
 FAST = SpecChecker(SPEC, spec_validators())
@@ -58,17 +59,6 @@ def test_a_valid_example_passes_in_one_call(op: str, status: int, body: Any) -> 
     assert closed is not None and closed(body) is True
 
 
-def _paths(node: Any, here: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    out = [here]
-    if isinstance(node, dict):
-        for k, v in node.items():
-            out += _paths(v, (*here, k))
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            out += _paths(v, (*here, i))
-    return out
-
-
 def _at(node: Any, path: tuple[Any, ...]) -> Any:
     for part in path:
         node = node[part]
@@ -83,7 +73,7 @@ def changed(draw: st.DrawFn) -> tuple[str, int, Any]:
     op, status, body = draw(st.sampled_from(EXAMPLES))
     body = copy.deepcopy(body)
     for _ in range(draw(st.integers(1, 3))):
-        where = draw(st.sampled_from(_paths(body)))
+        where = draw(st.sampled_from(json_paths(body)))
         target = _at(body, where)
         kind = draw(st.sampled_from(["add", "replace", "remove"]))
         if kind == "add" and isinstance(target, dict):

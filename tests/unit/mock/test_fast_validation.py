@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mock_server.validation import SchemaValidator, spec_validators
+from tests.support.json_paths import json_paths
 
 FC = jsonschema.Draft202012Validator.FORMAT_CHECKER
 KEYS = ["a", "b", "c"]
@@ -177,17 +178,6 @@ TASK = {
 }
 
 
-def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    out = [prefix]
-    if isinstance(node, dict):
-        for k, v in node.items():
-            out += _paths(v, (*prefix, k))
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            out += _paths(v, (*prefix, i))
-    return out
-
-
 def _replace(doc: Any, path: tuple[Any, ...], value: Any) -> Any:
     if not path:
         return value
@@ -204,7 +194,7 @@ def _replace(doc: Any, path: tuple[Any, ...], value: Any) -> Any:
 def test_a_task_with_one_part_replaced_is_judged_as_jsonschema_judges_it(data: Any) -> None:
     validator = spec_validators().responses[("getTask", 200)]
     assert validator.is_valid(TASK)
-    path = data.draw(st.sampled_from(_paths(TASK)))
+    path = data.draw(st.sampled_from(json_paths(TASK)))
     broken = _replace(TASK, path, data.draw(json_values))
     assert validator.is_valid(broken) == validator.full.is_valid(broken)
 
