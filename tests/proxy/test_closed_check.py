@@ -65,7 +65,10 @@ def _at(node: Any, path: tuple[Any, ...]) -> Any:
     return node
 
 
-VALUES = st.sampled_from([None, 1, 1.5, "x", "2026-01-01T00:00:00Z", True, [], {}, {"a": 1}])
+# A fresh copy each draw: a shared {} added into itself would make the body endless.
+VALUES = st.sampled_from([None, 1, 1.5, "x", "2026-01-01T00:00:00Z", True, [], {}, {"a": 1}]).map(
+    copy.deepcopy
+)
 
 
 @st.composite
