@@ -11,6 +11,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+# One worker builds the wheel for both tests: two workers building from ROOT at once share
+# ROOT/build, and one zipped the other's half-written tree (a wheel without the kit, seen
+# once in CI: the import then fell through to the checkout).
+pytestmark = pytest.mark.xdist_group("packaging")
 
 
 @pytest.fixture(scope="module")
