@@ -25,3 +25,41 @@ settings.register_profile(
 )
 if PROFILE == "deep":
     settings.load_profile("deep")
+
+
+# -- xdist groups -----------------------------------------------------------------------
+import pytest  # noqa: E402
+
+
+class _LoadGroupIds:
+    """``--dist loadgroup`` groups by a ``@group`` suffix that each xdist worker appends
+    to the node ids it reports. pytest-xdist 3.8 writes it to ``item._nodeid``, which
+    pytest 9.2's structured node ids no longer read, so ``xdist_group`` marks are
+    silently ignored (pytest-dev/pytest-xdist#1386): the installed wheel's venvs were
+    built on both workers, and two wheels built from the checkout at once shared its
+    ``build/``. Until xdist writes it where pytest reads it, this does so (a no-op once
+    the suffix is there)."""
+
+    @pytest.hookimpl(trylast=True)  # after every hook that adds a group mark
+    def pytest_collection_modifyitems(
+        self, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        if not config.getoption("loadgroup", default=False):
+            return
+        try:
+            from _pytest.nodeid import NodeId  # pytest >= 9.2
+        except ImportError:  # older pytest reads _nodeid, where xdist writes
+            return
+        for item in items:
+            names = sorted(
+                {
+                    str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                    for m in item.iter_markers("xdist_group")
+                }
+            )
+            if names and "@" not in item.nodeid.rpartition("]")[2]:
+                item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(names)}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(_LoadGroupIds(), "tests-loadgroup-ids")

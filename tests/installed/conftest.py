@@ -64,32 +64,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.xdist_group(GROUP))
 
 
-class _LoadGroupIds:
-    """``--dist loadgroup`` groups by a ``@group`` suffix that each xdist worker appends
-    to the node ids it reports. pytest-xdist 3.8 writes it to ``item._nodeid``, which
-    pytest 9.2's structured node ids no longer read, so the groups are silently ignored
-    (pytest-dev/pytest-xdist#1386). Until xdist writes it where pytest reads it, this
-    does so for the tests here (a no-op once the suffix is there)."""
-
-    @pytest.hookimpl(trylast=True)  # after xdist's own attempt
-    def pytest_collection_modifyitems(
-        self, config: pytest.Config, items: list[pytest.Item]
-    ) -> None:
-        if not config.getoption("loadgroup", default=False):
-            return
-        try:
-            from _pytest.nodeid import NodeId  # pytest >= 9.2
-        except ImportError:  # older pytest reads _nodeid, where xdist writes
-            return
-        for item in items:
-            if _here(item) and "@" not in item.nodeid.rpartition("]")[2]:
-                item._id = NodeId.parse(f"{item.nodeid}@{GROUP}")
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.pluginmanager.register(_LoadGroupIds(), "tests-installed-loadgroup-ids")
-
-
 # -- environments ---------------------------------------------------------------------
 
 
