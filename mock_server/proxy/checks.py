@@ -7,6 +7,7 @@ spec's schemas do not describe become ``undocumented`` findings (the schemas lea
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any, cast
 
 import jsonschema
@@ -36,6 +37,17 @@ def _media(content_type: str | None) -> str:
     return (content_type or "").split(";", 1)[0].strip().lower()
 
 
+@dataclass(frozen=True, slots=True)
+class _Header:
+    """A documented response header: its name, how its text reads, its checks."""
+
+    name: str
+    key: str  # lower-cased
+    kind: str | None  # "integer", "number" or another JSON type
+    fast: jsonschema_rs.Validator
+    full: jsonschema.Draft202012Validator
+
+
 class SpecChecker:
     """The checks of one spec: ``request``, ``response``, ``unknown``."""
 
@@ -52,8 +64,7 @@ class SpecChecker:
         self._secured: dict[str, bool] = {}
         self._shapes: dict[tuple[str, int], Shape] = {}
         self._closed: dict[tuple[str, int], Callable[[Any], bool] | None] = {}
-        self._header_checks: dict[tuple[str, ...], jsonschema.Draft202012Validator] = {}
-        self._header_fast: dict[tuple[str, ...], jsonschema_rs.Validator] = {}
+        self._header_checks: dict[int, list[_Header]] = {}  # by id() of a kept answer
         default_security = bool(spec.get("security"))
         for item in spec["paths"].values():
             for op in item.values():
@@ -231,45 +242,57 @@ class SpecChecker:
     def _headers(
         self, op: str, resp: Mapping[str, Any], headers: Mapping[str, str]
     ) -> Iterator[Violation]:
-        for name, spec in resp.get("headers", {}).items():
-            raw = headers.get(name.lower())
+        for header in self._documented_headers(op, resp):
+            raw = headers.get(header.key)
             if raw is None:
                 continue
-            schema = self._resolve(spec).get("schema", {})
             value: Any = raw
             try:
-                if schema.get("type") == "integer":
+                if header.kind == "integer":
                     value = int(raw)
-                elif schema.get("type") == "number":
+                elif header.kind == "number":
                     value = float(raw)
             except ValueError:
                 yield Violation(
                     op,
                     "response",
-                    f"header:{name}",
+                    f"header:{header.name}",
                     "type",
-                    f"{raw!r} is not of type {schema['type']!r}",
-                    schema["type"],
+                    f"{raw!r} is not of type {header.kind!r}",
+                    header.kind,
                 )
                 continue
-            fast = self._header_fast.get((op, name))
-            if fast is None:
-                fast = self._header_fast[(op, name)] = jsonschema_rs.validator_for(schema)
-            if fast.is_valid(value):
+            if header.fast.is_valid(value):
                 continue
-            check = self._header_checks.get((op, name))
-            if check is None:
-                check = self._header_checks[(op, name)] = jsonschema.Draft202012Validator(schema)
-            error = best_match(check.iter_errors(value))
+            error = best_match(header.full.iter_errors(value))
             if error is not None:
                 yield Violation(
                     op,
                     "response",
-                    f"header:{name}",
+                    f"header:{header.name}",
                     str(error.validator),
                     error.message,
                     error.validator_value,
                 )
+
+    def _documented_headers(self, op: str, resp: Mapping[str, Any]) -> list[_Header]:
+        """The headers ``resp`` documents, their checks compiled once per answer."""
+        found = self._header_checks.get(id(resp))
+        if found is None:
+            found = []
+            for name, spec in resp.get("headers", {}).items():
+                schema = self._resolve(spec).get("schema", {})
+                found.append(
+                    _Header(
+                        name,
+                        name.lower(),
+                        schema.get("type"),
+                        jsonschema_rs.validator_for(schema),
+                        jsonschema.Draft202012Validator(schema),
+                    )
+                )
+            self._header_checks[id(resp)] = found
+        return found
 
     @staticmethod
     def _schema(op: str, direction: Direction, validator: Any, body: Any) -> Iterator[Violation]:
