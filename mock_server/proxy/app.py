@@ -22,7 +22,6 @@ proxy against the mock.
 
 from __future__ import annotations
 
-import logging
 import ssl
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
@@ -34,7 +33,7 @@ import certifi
 import orjson
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
-from multidict import CIMultiDict, CIMultiDictProxy
+from multidict import CIMultiDict
 from yarl import URL
 
 from audioshake_kit.domain.spec import load_spec
@@ -52,7 +51,6 @@ from .urls import LINK_PREFIX, original_link, rewrite_links, rewrite_links_raw
 __all__ = ["MAX_JSON_BYTES", "AccessLogger", "ProxyConfig", "ProxyState", "build_proxy"]
 
 MAX_JSON_BYTES = 1 << 20  # the mock's cap on JSON bodies (mock_server.routes.common)
-log = logging.getLogger("mock_server.proxy")
 
 # Hop-by-hop headers (RFC 9110 §7.6.1) and those the proxy sets itself.
 _HOP = frozenset(
@@ -105,27 +103,17 @@ class ProxyState:
     origins: set[str] = field(default_factory=set)
     session: aiohttp.ClientSession | None = None
     memo: AnswerMemo = field(default_factory=AnswerMemo)
-    _index: OperationIndex | None = None
-    _checker: SpecChecker | None = None
+    index: OperationIndex = field(init=False)
+    checker: SpecChecker = field(init=False)
 
     def __post_init__(self) -> None:
         spec = load_spec()
-        self._index = OperationIndex(spec)
-        self._checker = SpecChecker(spec, spec_validators())
+        self.index = OperationIndex(spec)
+        self.checker = SpecChecker(spec, spec_validators())
         if self.config.record_dir is not None:
             self.recorder = CassetteWriter(
                 self.config.record_dir, self.config.cassette, record_media=self.config.record_media
             )
-
-    @property
-    def index(self) -> OperationIndex:
-        assert self._index is not None
-        return self._index
-
-    @property
-    def checker(self) -> SpecChecker:
-        assert self._checker is not None
-        return self._checker
 
     def finish(self) -> None:
         """Write the report and close the cassette (on shutdown; safe to call twice)."""
@@ -373,9 +361,7 @@ async def _exchange(
     except (aiohttp.ClientError, TimeoutError) as exc:
         if on_fail is not None:
             on_fail()
-        state.drift.add(found)
-        message = f"upstream {state.config.upstream} failed: {_describe(exc)}"
-        return _json_answer(error_body(502, message), 502, len(found))
+        return _bad_gateway(state, found, "failed", exc)
     status = upstream.status
     content_type = upstream.headers.get("content-type")
     length = upstream.headers.get("content-length")
@@ -398,9 +384,7 @@ async def _exchange(
                 body, rest = await _read_upto(upstream.content.iter_any(), MAX_JSON_BYTES)
         except (aiohttp.ClientError, TimeoutError) as exc:
             upstream.close()
-            state.drift.add(found)
-            message = f"upstream {state.config.upstream} failed mid-answer: {_describe(exc)}"
-            return _json_answer(error_body(502, message), 502, len(found))
+            return _bad_gateway(state, found, "failed mid-answer", exc)
         if rest is None:
             upstream.release()
     judged: Judged | None = None
@@ -434,7 +418,7 @@ async def _exchange(
             request_headers=request.headers.items(),
             request_body=record_request(),
             status=status,
-            response_headers=_str_items(upstream.headers),
+            response_headers=list(upstream.headers.items()),
             response_body=response_body() if callable(response_body) else response_body,
         )
 
@@ -494,15 +478,18 @@ def _judge(
     return Judged(tuple(findings), out_body, is_json)
 
 
-def _describe(exc: BaseException) -> str:
-    """What went wrong upstream, in words (a timeout's ``str`` is often empty)."""
+def _bad_gateway(
+    state: ProxyState, found: list[Violation], what: str, exc: BaseException
+) -> web.Response:
+    """The 502 for an upstream that ``what`` (its request's findings still counted),
+    naming what went wrong (a timeout's ``str`` is often empty)."""
+    state.drift.add(found)
     if isinstance(exc, TimeoutError) and not str(exc):
-        return f"{type(exc).__name__}: no answer in time"
-    return f"{type(exc).__name__}: {exc}"
-
-
-def _str_items(headers: CIMultiDictProxy[str]) -> list[tuple[str, str]]:
-    return list(headers.items())
+        cause = f"{type(exc).__name__}: no answer in time"
+    else:
+        cause = f"{type(exc).__name__}: {exc}"
+    message = f"upstream {state.config.upstream} {what}: {cause}"
+    return _json_answer(error_body(502, message), 502, len(found))
 
 
 def _json_answer(body: dict[str, object], status: int, violations: int) -> web.Response:
