@@ -64,7 +64,7 @@ class SpecChecker:
         self._secured: dict[str, bool] = {}
         self._shapes: dict[tuple[str, int], Shape] = {}
         self._closed: dict[tuple[str, int], Callable[[Any], bool] | None] = {}
-        self._header_checks: dict[int, list[_Header]] = {}  # by id() of a kept answer
+        self._header_checks: dict[tuple[str, int], list[_Header]] = {}
         default_security = bool(spec.get("security"))
         for item in spec["paths"].values():
             for op in item.values():
@@ -188,7 +188,7 @@ class SpecChecker:
                     sorted(documented),
                 )
             ], False
-        out = list(self._headers(op, resp, headers))
+        out = list(self._headers(op, status, resp, headers))
         if "application/json" not in resp.get("content", {}):
             return out, False
         got = _media(headers.get("content-type"))
@@ -212,20 +212,19 @@ class SpecChecker:
             return [Violation(op, "response", "$", "json", f"status {status} body is not JSON")]
         if body is None:
             return []
-        validator = self.validators.responses[(op, status)]
-        if (op, status) not in self._closed:
-            schema = cast(Mapping[str, Any], validator.full.schema)
-            self._closed[(op, status)] = rust_check(closed_schema(schema))
-        closed = self._closed[(op, status)]
-        if (
-            self.closed_check and closed is not None and closed(body)
-        ):  # valid, and every field named: one call
+        key = (op, status)
+        validator = self.validators.responses[key]
+        schema = cast(Mapping[str, Any], validator.full.schema)
+        if key not in self._closed:
+            self._closed[key] = rust_check(closed_schema(schema))
+        closed = self._closed[key]
+        # One call says valid with every field named; a no goes to the full check and walk.
+        if self.closed_check and closed is not None and closed(body):
             return []
         out = list(self._schema(op, "response", validator, body))
-        shape = self._shapes.get((op, status))
+        shape = self._shapes.get(key)
         if shape is None:
-            schema = cast(Mapping[str, Any], validator.full.schema)
-            shape = self._shapes[(op, status)] = Shape.of([schema], self._components)
+            shape = self._shapes[key] = Shape.of([schema], self._components)
         out.extend(
             Violation(
                 op,
@@ -240,9 +239,9 @@ class SpecChecker:
         return out
 
     def _headers(
-        self, op: str, resp: Mapping[str, Any], headers: Mapping[str, str]
+        self, op: str, status: int, resp: Mapping[str, Any], headers: Mapping[str, str]
     ) -> Iterator[Violation]:
-        for header in self._documented_headers(op, resp):
+        for header in self._documented_headers(op, status, resp):
             raw = headers.get(header.key)
             if raw is None:
                 continue
@@ -275,9 +274,9 @@ class SpecChecker:
                     error.validator_value,
                 )
 
-    def _documented_headers(self, op: str, resp: Mapping[str, Any]) -> list[_Header]:
+    def _documented_headers(self, op: str, status: int, resp: Mapping[str, Any]) -> list[_Header]:
         """The headers ``resp`` documents, their checks compiled once per answer."""
-        found = self._header_checks.get(id(resp))
+        found = self._header_checks.get((op, status))
         if found is None:
             found = []
             for name, spec in resp.get("headers", {}).items():
@@ -291,7 +290,7 @@ class SpecChecker:
                         jsonschema.Draft202012Validator(schema),
                     )
                 )
-            self._header_checks[id(resp)] = found
+            self._header_checks[(op, status)] = found
         return found
 
     @staticmethod
