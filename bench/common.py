@@ -18,7 +18,7 @@ import tempfile
 import threading
 import time
 import wave
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -315,6 +315,40 @@ def wrk_measured(
     if res.non2xx or res.errors:
         raise RuntimeError(f"{what}: {res}")
     return res
+
+
+def wrk_rounds(
+    servers: Mapping[str, tuple[str, int]],
+    path: str,
+    *,
+    rounds: int,
+    seconds: float,
+    warmup: float,
+    connections: int,
+    threads: int,
+    label: str,
+    paths: list[str] | None = None,
+) -> dict[str, list[WrkResult]]:
+    """``wrk_measured`` on ``path`` of each server (name: (base URL, pid)) in turn,
+    ``rounds`` times, so every server sees the machine in the same states; each
+    server's results in round order."""
+    runs: dict[str, list[WrkResult]] = {name: [] for name in servers}
+    for turn in range(rounds):
+        for name, (url, pid) in servers.items():
+            log(f"{label} on {name}: round {turn + 1}/{rounds} ({warmup:g} s + {seconds:g} s)")
+            runs[name].append(
+                wrk_measured(
+                    url + path,
+                    seconds=seconds,
+                    warmup=warmup,
+                    connections=connections,
+                    threads=threads,
+                    server_pid=pid,
+                    what=f"{name} {label}",
+                    paths=paths,
+                )
+            )
+    return runs
 
 
 # -- media -------------------------------------------------------------------------------

@@ -36,7 +36,6 @@ from .common import (
     VENV_BIN,
     Child,
     Report,
-    WrkResult,
     child,
     free_port,
     log,
@@ -45,7 +44,7 @@ from .common import (
     reset_peak_rss,
     wait_port,
     wav_header,
-    wrk_measured,
+    wrk_rounds,
 )
 from .throughput import CONNECTIONS, TARGETS, THREADS, _completed_task
 
@@ -174,24 +173,18 @@ def run(
             (f"{MANY:,} tasks in turn, every answer new", [f"/tasks/{i}" for i in many]),
         ]
         for label, paths in cases:
-            runs: dict[str, list[WrkResult]] = {"mock": [], "proxy": []}
-            ratios = []
-            for turn in range(rounds):
-                for name, url, pid in (("mock", base, mock.pid), ("proxy", purl, proxy.pid)):
-                    log(f"proxy bench: wrk {label} on {name}, round {turn + 1}/{rounds}")
-                    runs[name].append(
-                        wrk_measured(
-                            url + paths[0],
-                            seconds=seconds,
-                            warmup=warmup,
-                            connections=CONNECTIONS,
-                            threads=THREADS,
-                            server_pid=pid,
-                            what=f"{name} ({label})",
-                            paths=paths if len(paths) > 1 else None,
-                        )
-                    )
-                ratios.append(runs["proxy"][-1].rps / runs["mock"][-1].rps)
+            runs = wrk_rounds(
+                {"mock": (base, mock.pid), "proxy": (purl, proxy.pid)},
+                paths[0],
+                rounds=rounds,
+                seconds=seconds,
+                warmup=warmup,
+                connections=CONNECTIONS,
+                threads=THREADS,
+                label=f"proxy bench: {label}",
+                paths=paths if len(paths) > 1 else None,
+            )
+            ratios = [p.rps / m.rps for m, p in zip(runs["mock"], runs["proxy"], strict=True)]
             for name, results in runs.items():
                 rps = statistics.median(r.rps for r in results)
                 cpu = statistics.median(r.cpu_us_per_req or 0.0 for r in results)

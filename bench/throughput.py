@@ -38,11 +38,10 @@ from .common import (
     child,
     free_port,
     loaded_libs,
-    log,
     mock_server,
     ms,
     wait_port,
-    wrk_measured,
+    wrk_rounds,
 )
 
 GOAL_VS_PRISM = 4.0
@@ -111,20 +110,16 @@ def run(report: Report, seconds: float = 8.0, warmup: float = 2.0, rounds: int =
         }
         paths = {"GET /tasks/{id}": f"/tasks/{task['id']}", "GET /models": "/models"}
         for label, path in paths.items():
-            results: dict[str, list[WrkResult]] = {name: [] for name in servers}
-            for _ in range(rounds):
-                for name, (url, pid) in servers.items():
-                    log(f"throughput: {label} on {name} ({warmup:g} s warm-up + {seconds:g} s)")
-                    res = wrk_measured(
-                        url + path,
-                        seconds=seconds,
-                        warmup=warmup,
-                        connections=CONNECTIONS,
-                        threads=THREADS,
-                        server_pid=pid,
-                        what=f"{name} {label}",
-                    )
-                    results[name].append(res)
+            results = wrk_rounds(
+                servers,
+                path,
+                rounds=rounds,
+                seconds=seconds,
+                warmup=warmup,
+                connections=CONNECTIONS,
+                threads=THREADS,
+                label=f"throughput: {label}",
+            )
             best = {name: _median(rs) for name, rs in results.items()}
             for name in servers:
                 r = best[name]
