@@ -1,6 +1,6 @@
 """The validating reverse proxy: an aiohttp server forwarding every request to the
-upstream with aiohttp's client, checking each request and response against the spec on
-the way.
+upstream (``upstream.Upstream``, HTTP/1.1 parsed by httptools), checking each request and
+response against the spec on the way.
 
 Bodies stream both ways in bounded memory: JSON bodies (requests of operations that take
 JSON; responses that are JSON, text or an error) are read up to ``MAX_JSON_BYTES`` to be
@@ -12,12 +12,11 @@ response; undocumented fields are counted apart in ``X-Spec-Undocumented``). Wit
 ``strict``, a request that breaks the spec is answered 400 (the mock's error body) and
 never reaches the upstream; responses are never blocked.
 
-Why aiohttp on both sides, not Starlette and httpx like the mock: CPU per forwarded
+Why aiohttp's server, not Starlette and uvicorn like the mock: CPU per forwarded
 ``GET /tasks/{id}`` on the 2-core CI machine, a bare forwarder (no checks) in front of
-the served mock under 32 connections: aiohttp server + client 306 µs, uvicorn + aiohttp
-client 414 µs, uvicorn + httpx several times that (httpcore's pool scan and anyio's
-per-call machinery kept a tenth of aiohttp's rate). ``bench/proxy.py`` measures the
-proxy against the mock.
+the served mock under 32 connections: aiohttp server 306 µs, uvicorn 414 µs (both with
+aiohttp's client); httpx as the client kept a tenth of aiohttp's rate. Why not aiohttp's
+client: see ``upstream``. ``bench/proxy.py`` measures the proxy against the mock.
 """
 
 from __future__ import annotations
@@ -28,13 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import certifi
 import orjson
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 from multidict import CIMultiDict
-from yarl import URL
 
 from audioshake_kit.domain.spec import load_spec
 
@@ -46,13 +43,15 @@ from .checks import NOT_JSON, SpecChecker
 from .drift import DriftLog, Violation
 from .memo import AnswerMemo, Judged, MemoKey
 from .operations import OperationIndex
+from .upstream import Answer, Upstream, UpstreamError
 from .urls import LINK_PREFIX, original_link, rewrite_links, rewrite_links_raw
 
 __all__ = ["MAX_JSON_BYTES", "AccessLogger", "ProxyConfig", "ProxyState", "build_proxy"]
 
 MAX_JSON_BYTES = 1 << 20  # the mock's cap on JSON bodies (mock_server.routes.common)
 
-# Hop-by-hop headers (RFC 9110 §7.6.1) and those the proxy sets itself.
+# Hop-by-hop headers (RFC 9110 §7.6.1), those the proxy sets itself, and ``expect``
+# (aiohttp's server answers 100-continue to the client itself).
 _HOP = frozenset(
     {
         "connection",
@@ -64,10 +63,11 @@ _HOP = frozenset(
         "upgrade",
         "host",
         "accept-encoding",
+        "expect",
     }
 )
-# Headers aiohttp would add on its own: the proxy forwards the client's, or none.
-_NOT_ADDED = ("User-Agent", "Accept", "Accept-Encoding", "Content-Type")
+_HOP_RAW = frozenset(name.encode() for name in _HOP)
+_SECRETS_RAW = frozenset({b"x-api-key", b"authorization", b"cookie"})
 _NO_QUERY: Mapping[str, str] = {}
 _NO_CONTENT = (204, 304)
 _TEXTUAL = ("application/json", "text/", "application/problem+json")
@@ -101,7 +101,7 @@ class ProxyState:
     drift: DriftLog = field(default_factory=DriftLog)
     recorder: CassetteWriter | None = None
     origins: set[str] = field(default_factory=set)
-    session: aiohttp.ClientSession | None = None
+    upstream: Upstream | None = None
     memo: AnswerMemo = field(default_factory=AnswerMemo)
     index: OperationIndex = field(init=False)
     checker: SpecChecker = field(init=False)
@@ -125,19 +125,23 @@ class ProxyState:
 
 
 def build_proxy(state: ProxyState) -> web.Application:
-    """The proxy app: one handler for every path. Starting opens the upstream session;
+    """The proxy app: one handler for every path. Starting opens the upstream's pool;
     cleaning up (on SIGINT or SIGTERM) closes it and writes the report."""
 
     async def handle(request: web.Request) -> web.StreamResponse:
         return await _handle(state, request)
 
     async def start(app: web.Application) -> None:
-        state.session = _session(state.config.timeout)
+        state.upstream = Upstream(
+            ssl=ssl.create_default_context(cafile=certifi.where()),
+            connect_timeout=30.0,
+            read_timeout=state.config.timeout,
+        )
 
     async def stop(app: web.Application) -> None:
         try:
-            if state.session is not None:
-                await state.session.close()
+            if state.upstream is not None:
+                await state.upstream.close()
         finally:
             state.finish()
 
@@ -165,19 +169,6 @@ class AccessLogger(AbstractAccessLogger):
     @property
     def enabled(self) -> bool:
         return logs.enabled()
-
-
-def _session(timeout: float) -> aiohttp.ClientSession:
-    return aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(
-            limit=64, ssl=ssl.create_default_context(cafile=certifi.where())
-        ),
-        timeout=aiohttp.ClientTimeout(total=None, sock_connect=30.0, sock_read=timeout),
-        auto_decompress=False,  # bodies pass as they come (accept-encoding: identity)
-        skip_auto_headers=_NOT_ADDED,
-        cookie_jar=aiohttp.DummyCookieJar(),  # a cookie is the client's, not the proxy's
-        trust_env=False,
-    )
 
 
 # -- bodies ---------------------------------------------------------------------------
@@ -219,12 +210,13 @@ async def _tee(chunks: AsyncIterator[bytes], sink: MediaSink | None) -> AsyncIte
 
 
 def _forward_headers(
-    headers: Mapping[str, str], *, drop_keys: bool = False
-) -> list[tuple[str, str]]:
-    out = [(k, v) for k, v in headers.items() if k.lower() not in _HOP]
-    if drop_keys:  # a signed link's host gets no API key
-        out = [(k, v) for k, v in out if k.lower() not in ("x-api-key", "authorization", "cookie")]
-    out.append(("accept-encoding", "identity"))  # bodies are checked as they come
+    raw: tuple[tuple[bytes, bytes], ...], *, drop_keys: bool = False
+) -> list[tuple[bytes, bytes]]:
+    """The client's headers as they came, less the hop-by-hop ones (and, for a signed
+    link's host, the API key and cookies), asking for bodies as they are."""
+    drop = _HOP_RAW | _SECRETS_RAW if drop_keys else _HOP_RAW
+    out = [(k, v) for k, v in raw if k.lower() not in drop]
+    out.append((b"Accept-Encoding", b"identity"))  # bodies are checked as they come
     return out
 
 
@@ -302,7 +294,7 @@ async def _handle(state: ProxyState, request: web.Request) -> web.StreamResponse
         request,
         op,
         url,
-        _forward_headers(request.headers),
+        _forward_headers(request.raw_headers),
         content=stream if stream is not None else body,
         found=found,
         record_request=request_body_for_record,
@@ -328,7 +320,7 @@ async def _link(
         request,
         None,
         url,
-        _forward_headers(request.headers, drop_keys=True),
+        _forward_headers(request.raw_headers, drop_keys=True),
         content=None,
         found=[],
         record_request=lambda: None,
@@ -341,24 +333,18 @@ async def _exchange(
     request: web.Request,
     op: str | None,
     url: str,
-    headers: list[tuple[str, str]],
+    headers: list[tuple[bytes, bytes]],
     *,
     content: bytes | AsyncIterator[bytes] | None,
     found: list[Violation],
     record_request: Callable[[], bytes | str | None],
     on_fail: Callable[[], None] | None,
 ) -> web.StreamResponse:
-    assert state.session is not None, "the proxy's start-up opens the session"
+    assert state.upstream is not None, "the proxy's start-up opens the pool"
     method = request.method
     try:
-        upstream = await state.session.request(
-            method,
-            URL(url, encoded=True),  # a signed link's query must reach its host byte for byte
-            headers=headers,
-            data=content or None,
-            allow_redirects=False,
-        )
-    except (aiohttp.ClientError, TimeoutError) as exc:
+        upstream: Answer = await state.upstream.request(method, url, headers, content)
+    except UpstreamError as exc:
         if on_fail is not None:
             on_fail()
         return _bad_gateway(state, found, "failed", exc)
@@ -381,8 +367,8 @@ async def _exchange(
             if length is not None:  # small, its length known: one read
                 body = await upstream.read()
             else:
-                body, rest = await _read_upto(upstream.content.iter_any(), MAX_JSON_BYTES)
-        except (aiohttp.ClientError, TimeoutError) as exc:
+                body, rest = await _read_upto(upstream.iter_chunks(), MAX_JSON_BYTES)
+        except UpstreamError as exc:
             upstream.close()
             return _bad_gateway(state, found, "failed mid-answer", exc)
         if rest is None:
@@ -440,7 +426,7 @@ async def _exchange(
     try:
         await answer.prepare(request)
         if method != "HEAD":
-            async for chunk in rest if rest is not None else upstream.content.iter_any():
+            async for chunk in rest if rest is not None else upstream.iter_chunks():
                 if sink is not None:
                     sink.feed(chunk)
                 await answer.write(chunk)

@@ -371,7 +371,7 @@ def test_an_unreachable_upstream_is_a_502_naming_it(proxy_run: Any) -> None:
     assert r.status_code == 502 and r.headers["x-spec-violations"] == "0"
     assert r.json()["error"] == "Bad Gateway"
     assert r.json()["message"].startswith(
-        f"upstream {dead} failed: ClientConnectorError: Cannot connect"
+        f"upstream {dead} failed: UpstreamError: cannot connect to {dead}: "
     )
 
 
