@@ -128,6 +128,7 @@ class Answer:
         if self._complete and len(self._chunks) <= 1:  # all here already (most answers)
             body = self._chunks.popleft() if self._chunks else b""
             self._buffered = 0
+            self._conn.resume()
             return body
         parts = [chunk async for chunk in self.iter_chunks()]
         return parts[0] if len(parts) == 1 else b"".join(parts)
@@ -420,8 +421,8 @@ class Upstream:
         for name, value in headers:
             if name.lower() == b"content-length":
                 has_length = True
-                if isinstance(body, bytes):
-                    continue  # the length of the bytes sent is the one given
+                if body is None or isinstance(body, bytes):
+                    continue  # the length sent is that of what is sent
             head += (name, b": ", value, b"\r\n")
         chunked = False
         if isinstance(body, bytes):
