@@ -12,7 +12,8 @@ proxies from the environment, auth, retries of non-idempotent requests) is left 
 What it does:
 
 - one request at a time per connection; idle connections kept per (scheme, host, port)
-  up to ``max_idle``; https verified with the given SSL context;
+  up to ``max_idle``, no cap on those in use (each forwarded request holds one, so the
+  clients' own connections bound them); https verified with the given SSL context;
 - a request body as bytes or as chunks (sent chunked unless the headers carry its
   length), written as the peer takes it (``drain``: a 2 GiB upload stays in bounded
   memory);
