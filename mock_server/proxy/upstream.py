@@ -85,6 +85,8 @@ def _origin(prefix: str) -> tuple[Origin, bytes]:
     elif ":" in authority:
         host, _, digits = authority.rpartition(":")
         port = int(digits)
+    if not 0 < port < 65536:
+        raise UpstreamError(f"{prefix!r}: port {port} is out of range")
     return Origin(scheme, host, port), authority.encode("ascii")
 
 
@@ -179,7 +181,7 @@ class Answer:
     def _end(self, error: BaseException | None = None) -> None:
         if error is None:
             self._complete = True
-        elif not self._complete:
+        elif not self._complete and self._error is None:  # the first cause is the one
             self._error = error
         self._wake()
 
@@ -236,10 +238,18 @@ class _Connection(asyncio.Protocol):
 
     async def drain(self) -> None:
         """Wait until the peer takes what was written (the transport's buffer drains);
-        at once if the connection is closed (the answer, or its failure, tells)."""
+        at once if the connection is closed (the answer, or its failure, tells).
+        ``UpstreamTimeout`` if the peer takes nothing for ``read_timeout`` seconds."""
         if self._write_paused and not self.closed:
             self._drain = self.loop.create_future()
-            await self._drain
+            try:
+                async with asyncio.timeout(self.pool.read_timeout):
+                    await self._drain
+            except TimeoutError:
+                timeout = self.pool.read_timeout
+                raise UpstreamTimeout(
+                    f"{self.origin} took no byte of the request for {timeout:g} s"
+                ) from None
 
     def pause(self) -> None:
         if not self._paused and self.transport is not None and not self.closed:
@@ -264,10 +274,12 @@ class _Connection(asyncio.Protocol):
             self.abort()
 
     def abort(self) -> None:
+        """Close the connection; an answer still awaited or being read fails."""
         self._cancel_timer()
         if self.transport is not None and not self.closed:
             self.closed = True
             self.transport.close()
+            self._fail(UpstreamError(f"the connection to {self.origin} was closed by the proxy"))
 
     # -- the read timeout: a byte must arrive every ``read_timeout`` seconds -----------
 
@@ -324,7 +336,8 @@ class _Connection(asyncio.Protocol):
             self._drain.set_result(None)
         answer, head = self._answer, self._head
         begun = head is not None and head.done()
-        if answer is not None and begun and exc is None and not self._delimited:
+        closed_by_peer = not was_closed and exc is None
+        if answer is not None and begun and closed_by_peer and not self._delimited:
             answer._end()  # a body delimited by the connection's close: complete
             return
         if not was_closed:
@@ -475,6 +488,8 @@ class Upstream:
             return await answer
         except BaseException:
             conn.abort()
+            if answer.done() and not answer.cancelled():
+                answer.exception()  # retrieved: the exception raised here says it all
             raise
 
     @staticmethod

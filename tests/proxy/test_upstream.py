@@ -708,11 +708,6 @@ def test_bad_url_is_an_error_naming_it(run: Run[None], url: str, named: str) -> 
     run(main())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_origin accepts any integer port: 99999 reaches connect() and raises "
-    "OverflowError (asyncio) or a misleading 'Connection refused' (uvloop)",
-)
 def test_port_out_of_range_is_an_error_naming_it(run: Run[None]) -> None:
     async def main() -> None:
         with pytest.raises(UpstreamError, match="port"):
@@ -721,11 +716,6 @@ def test_port_out_of_range_is_an_error_naming_it(run: Run[None]) -> None:
     run(main())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Upstream.close() aborts (closed=True) before connection_lost, which then "
-    "neither fails the answer (was_closed) nor ends it: the reader waits for ever",
-)
 def test_closing_the_pool_fails_a_pending_read(run: Run[None]) -> None:
     async def main() -> None:
         async with Peer(stalls_after(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")) as peer:
@@ -740,11 +730,6 @@ def test_closing_the_pool_fails_a_pending_read(run: Run[None]) -> None:
     run(main())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an answer delimited by the connection's close, aborted by Upstream.close(), "
-    "is taken as complete (connection_lost: exc is None and not delimited): truncated",
-)
 def test_closing_the_pool_does_not_complete_a_close_delimited_answer(run: Run[None]) -> None:
     async def main() -> None:
         async with Peer(stalls_after(b"HTTP/1.1 200 OK\r\n\r\npart")) as peer:
@@ -842,11 +827,6 @@ def test_large_streamed_upload_follows_a_slow_peer(run: Run[None]) -> None:
     assert lag <= 2 << 20, f"the body ran {lag} bytes ahead of the peer"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the read timeout is armed only once the body is sent (sent()): a peer that "
-    "stops reading an upload leaves drain() waiting for ever",
-)
 def test_peer_that_stops_reading_an_upload_times_out(run: Run[None]) -> None:
     async def upload() -> AsyncIterator[bytes]:
         for _ in range(UPLOAD // PIECE):
