@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
 import socket
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
@@ -149,7 +150,7 @@ class Peer:
         cancelled) and raise a script's failure."""
         self.server.close()
         for writer in self._writers:
-            writer.close()
+            writer.transport.abort()  # at once: a script's blocked write fails, not waits
         await asyncio.gather(*self._tasks)
         if self.errors and exc[0] is None:
             raise self.errors[0]
@@ -593,7 +594,9 @@ def test_fresh_connection_closed_before_an_answer_is_not_retried(run: Run[None])
     async def main() -> None:
         async with Peer(script) as peer:
             up = Upstream()
-            with pytest.raises(UpstreamError, match=f"{peer.origin} closed the connection"):
+            with pytest.raises(
+                UpstreamError, match=re.escape(f"{peer.origin} closed the connection")
+            ):
                 await up.request("GET", peer.origin + "/", [])
             await up.close()
             assert peer.connections == 1
@@ -611,7 +614,9 @@ def test_connection_refused_names_the_origin(run: Run[None]) -> None:
 
     async def main() -> None:
         up = Upstream()
-        with pytest.raises(UpstreamError, match=f"cannot connect to http://127.0.0.1:{port}"):
+        with pytest.raises(
+            UpstreamError, match=re.escape(f"cannot connect to http://127.0.0.1:{port}")
+        ):
             await up.request("GET", f"http://127.0.0.1:{port}/x", [])
 
     run(main())
@@ -621,7 +626,9 @@ def test_garbage_instead_of_http_is_an_invalid_answer(run: Run[None]) -> None:
     async def main() -> None:
         async with Peer(answering(b"SSH-2.0-OpenSSH_9.2\r\n\r\n")) as peer:
             up = Upstream()
-            with pytest.raises(UpstreamError, match=f"{peer.origin} sent an invalid answer"):
+            with pytest.raises(
+                UpstreamError, match=re.escape(f"{peer.origin} sent an invalid answer")
+            ):
                 await up.request("GET", peer.origin + "/", [])
             await up.close()
 
@@ -669,7 +676,9 @@ def test_no_answer_within_read_timeout_is_upstream_timeout(run: Run[None]) -> No
     async def main() -> None:
         async with Peer(stalls_after(b"")) as peer:
             up = Upstream(read_timeout=0.2)
-            with pytest.raises(UpstreamTimeout, match=f"{peer.origin} sent nothing for 0.2 s"):
+            with pytest.raises(
+                UpstreamTimeout, match=re.escape(f"{peer.origin} sent nothing for 0.2 s")
+            ):
                 await up.request("GET", peer.origin + "/", [])
             await peer.until(lambda: peer.eofs == 1)  # the connection was dropped
             await up.close()
@@ -708,10 +717,11 @@ def test_bad_url_is_an_error_naming_it(run: Run[None], url: str, named: str) -> 
     run(main())
 
 
-def test_port_out_of_range_is_an_error_naming_it(run: Run[None]) -> None:
+@pytest.mark.parametrize("port", [0, 65536, 99999])
+def test_port_out_of_range_is_an_error_naming_it(run: Run[None], port: int) -> None:
     async def main() -> None:
-        with pytest.raises(UpstreamError, match="port"):
-            await Upstream().request("GET", "http://127.0.0.1:99999/", [])
+        with pytest.raises(UpstreamError, match=f"port {port} is out of range"):
+            await Upstream().request("GET", f"http://127.0.0.1:{port}/", [])
 
     run(main())
 
@@ -724,8 +734,8 @@ def test_closing_the_pool_fails_a_pending_read(run: Run[None]) -> None:
             reading = asyncio.create_task(answer.read())
             await until(lambda: answer._waiter is not None)  # the reader waits for bytes
             await up.close()
-            with pytest.raises(UpstreamError):
-                await asyncio.wait_for(reading, 1.0)  # a bound: a failure is at once
+            with pytest.raises(UpstreamError, match="closed by the proxy"):
+                await reading
 
     run(main())
 
@@ -736,9 +746,9 @@ def test_closing_the_pool_does_not_complete_a_close_delimited_answer(run: Run[No
             up = Upstream()
             answer = await up.request("GET", peer.origin + "/", [])
             await until(lambda: answer._buffered == 4)
-            await up.close()
-            with pytest.raises(UpstreamError):
-                await asyncio.wait_for(answer.read(), 1.0)
+            await up.close()  # not the peer's close: the body is cut short, not whole
+            with pytest.raises(UpstreamError, match="closed by the proxy"):
+                await answer.read()
 
     run(main())
 
@@ -843,8 +853,10 @@ def test_peer_that_stops_reading_an_upload_times_out(run: Run[None]) -> None:
         async with Peer(script, rcvbuf=PIECE) as peer:
             up = Upstream(read_timeout=0.2)
             try:
-                with pytest.raises(UpstreamTimeout):  # a bound: the timeout is 0.2 s
-                    await asyncio.wait_for(up.request("POST", peer.origin, [], upload()), 2.0)
+                with pytest.raises(
+                    UpstreamTimeout, match=re.escape("took no byte of the request for 0.2 s")
+                ):
+                    await up.request("POST", peer.origin, [], upload())
             finally:
                 peer_done.set()
                 await up.close()
