@@ -34,7 +34,9 @@ DEADLINE_S = 10.0  # every test's bound; none comes near it
 class PeerConn:
     """One accepted connection, as a script sees it."""
 
-    def __init__(self, peer: Peer, index: int, reader: asyncio.StreamReader, writer: Any) -> None:
+    def __init__(
+        self, peer: Peer, index: int, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
         self.peer = peer
         self.index = index  # 0 for the first connection accepted
         self.reader = reader
@@ -99,7 +101,7 @@ class Peer:
         self.heads: list[bytes] = []
         self._changed = asyncio.Event()
         self.errors: list[Exception] = []
-        self._writers: list[Any] = []
+        self._writers: list[asyncio.StreamWriter] = []
         self._tasks: list[asyncio.Task[None]] = []
 
     @property
@@ -115,7 +117,7 @@ class Peer:
             self._changed.clear()
             await self._changed.wait()
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: Any) -> None:
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._writers.append(writer)
         task = asyncio.current_task()
         assert task is not None
@@ -747,6 +749,7 @@ def test_closing_the_pool_does_not_complete_a_close_delimited_answer(run: Run[No
             answer = await up.request("GET", peer.origin + "/", [])
             await until(lambda: answer._buffered == 4)
             await up.close()  # not the peer's close: the body is cut short, not whole
+            await peer.until(lambda: peer.eofs == 1)  # the client's connection_lost has run
             with pytest.raises(UpstreamError, match="closed by the proxy"):
                 await answer.read()
 
