@@ -78,7 +78,9 @@ def _origin(prefix: str) -> tuple[Origin, bytes]:
         raise UpstreamError(f"{prefix!r}: not an http:// or https:// origin")
     host, port = authority, 443 if scheme == "https" else 80
     if authority.startswith("["):  # an IPv6 literal
-        end = authority.index("]")
+        end = authority.find("]")
+        if end < 0:
+            raise UpstreamError(f"{prefix!r}: an IPv6 address without its closing ']'")
         host, rest = authority[1:end], authority[end + 1 :]
         if rest.startswith(":"):
             port = int(rest[1:])
@@ -263,15 +265,27 @@ class _Connection(asyncio.Protocol):
             self.transport.resume_reading()
 
     def finished(self, *, reusable: bool) -> None:
-        """The exchange is over: back to the pool, or closed."""
+        """The exchange is over: back to the pool, or closed (a reader still waiting on
+        its answer then fails)."""
         self._cancel_timer()
+        reuse = reusable and self.keep_alive and not self.closed and not self._paused
+        if not reuse:
+            self.abort()
         self._answer = None
         self._head = None
         self._parser = None  # any byte before the next request makes it unsound
-        if reusable and self.keep_alive and not self.closed and not self._paused:
+        if reuse:
             self.pool._put(self)
-        else:
-            self.abort()
+
+    @property
+    def answered(self) -> bool:
+        """The answer's head has come (or the exchange failed)."""
+        return self._head is None or self._head.done()
+
+    def cut_short(self) -> None:
+        """The request body was not sent whole (the peer answered first): the connection
+        is in no state to be reused."""
+        self.keep_alive = False
 
     def abort(self) -> None:
         """Close the connection; an answer still awaited or being read fails."""
@@ -386,6 +400,8 @@ class _Connection(asyncio.Protocol):
             answer._end()
         if not head.done():
             head.set_result(answer)
+        if self._drain is not None and not self._drain.done():
+            self._drain.set_result(None)  # an answer before the whole request: stop sending
 
     def on_body(self, body: bytes) -> None:
         if self._answer is not None and not self._answer._complete:
@@ -495,7 +511,8 @@ class Upstream:
     @staticmethod
     async def _send_stream(conn: _Connection, body: AsyncIterator[bytes], chunked: bool) -> None:
         async for chunk in body:
-            if conn.closed:
+            if conn.closed or conn.answered:
+                conn.cut_short()
                 return  # the peer answered (or failed) early: its answer tells
             if chunk:
                 if chunked:

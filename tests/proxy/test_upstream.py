@@ -708,6 +708,7 @@ def test_body_stalling_past_read_timeout_is_upstream_timeout(run: Run[None]) -> 
         ("http://127.0.0.1:abc/x", "'http://127.0.0.1:abc/x'"),
         ("example.com/x", "'example.com/x'"),
         ("http:///x", "'http://'"),
+        ("http://[::1/x", "without its closing ']'"),
     ],
 )
 def test_bad_url_is_an_error_naming_it(run: Run[None], url: str, named: str) -> None:
@@ -752,6 +753,21 @@ def test_closing_the_pool_does_not_complete_a_close_delimited_answer(run: Run[No
             await peer.until(lambda: peer.eofs == 1)  # the client's connection_lost has run
             with pytest.raises(UpstreamError, match="closed by the proxy"):
                 await answer.read()
+
+    run(main())
+
+
+def test_closing_an_answer_fails_a_reader_waiting_on_it(run: Run[None]) -> None:
+    async def main() -> None:
+        async with Peer(stalls_after(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")) as peer:
+            up = Upstream()
+            answer = await up.request("GET", peer.origin + "/", [])
+            reading = asyncio.create_task(answer.read())
+            await until(lambda: answer._waiter is not None)  # the reader waits for bytes
+            answer.close()  # from another task: the client went away, say
+            with pytest.raises(UpstreamError, match="closed by the proxy"):
+                await reading
+            await up.close()
 
     run(main())
 
@@ -895,6 +911,46 @@ def test_early_answer_to_a_streamed_upload_is_returned(run: Run[None]) -> None:
             assert (answer.status, await answer.read()) == (413, b"too big")
             await up.close()
         assert yielded < UPLOAD  # the upload stopped
+
+    run(main())
+
+
+def test_early_answer_from_a_peer_that_stops_reading_is_returned(run: Run[None]) -> None:
+    """The peer answers, keeps the connection open and reads no more: the answer is
+    returned (not a timeout while the upload waits to drain), the upload stops and the
+    connection is not reused (the peer still waits for the rest of a body)."""
+    yielded = 0
+
+    async def upload() -> AsyncIterator[bytes]:
+        nonlocal yielded
+        for _ in range(UPLOAD // PIECE):
+            yielded += PIECE
+            yield bytes(PIECE)
+
+    async def script(conn: PeerConn) -> None:
+        if conn.index > 0:  # the next request's connection
+            await answering(OK)(conn)
+            return
+        await conn.head()
+        await conn.reader.readexactly(PIECE)
+        await conn.send(b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 7\r\n\r\ntoo big")
+        await done.wait()  # reads no more, keeps the connection open
+
+    done = asyncio.Event()
+
+    async def main() -> None:
+        async with Peer(script, rcvbuf=PIECE) as peer:
+            up = Upstream(read_timeout=30.0)  # never reached: the answer ends the wait
+            try:
+                answer = await up.request("POST", peer.origin + "/up", [], upload())
+                assert (answer.status, await answer.read()) == (413, b"too big")
+                answer.release()
+                assert await get(up, peer.origin + "/next") == (200, b"ok")
+                assert peer.connections == 2
+            finally:
+                done.set()  # the script ends, whatever happened
+                await up.close()
+        assert yielded < UPLOAD
 
     run(main())
 
