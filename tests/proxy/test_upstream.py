@@ -202,6 +202,15 @@ async def get(upstream: Upstream, url: str, method: str = "GET") -> tuple[int, b
     return answer.status, body
 
 
+async def next_request_reuses_it(
+    up: Upstream, peer: Peer, expected: tuple[int, bytes] = (200, b"ok")
+) -> None:
+    """The next request gets ``expected`` over the one connection already open."""
+    assert await get(up, peer.origin + "/") == expected
+    await up.close()
+    assert peer.connections == 1
+
+
 # -- running each test on both loops ---------------------------------------------------
 
 Run = Callable[[Coroutine[Any, Any, T]], T]
@@ -345,9 +354,7 @@ def test_content_length_body(run: Run[None]) -> None:
         async with Peer(answering(b"HTTP/1.1 201 Created\r\nContent-Length: 5\r\n\r\nhello")) as p:
             up = Upstream()
             assert await get(up, p.origin + "/") == (201, b"hello")
-            assert await get(up, p.origin + "/") == (201, b"hello")
-            await up.close()
-            assert p.connections == 1
+            await next_request_reuses_it(up, p, (201, b"hello"))
 
     run(main())
 
@@ -362,9 +369,7 @@ def test_chunked_body_with_trailer(run: Run[None]) -> None:
         async with Peer(answering(chunked)) as peer:
             up = Upstream()
             assert await get(up, peer.origin + "/") == (200, b"abcdefgh")
-            assert await get(up, peer.origin + "/") == (200, b"abcdefgh")  # trailer consumed
-            await up.close()
-            assert peer.connections == 1
+            await next_request_reuses_it(up, peer, (200, b"abcdefgh"))  # trailer consumed
 
     run(main())
 
@@ -397,9 +402,7 @@ def test_head_answer_has_no_body_and_the_connection_is_reused(run: Run[None]) ->
             assert answer.headers["content-length"] == "1234"
             assert await answer.read() == b""
             answer.release()
-            assert await get(up, peer.origin + "/") == (200, b"ok")
-            await up.close()
-            assert peer.connections == 1
+            await next_request_reuses_it(up, peer)
 
     run(main())
 
@@ -415,9 +418,7 @@ def test_204_and_304_have_no_body_and_the_connection_is_reused(
             assert answer.status == int(status[:3])
             assert await answer.read() == b""
             answer.release()
-            assert await get(up, peer.origin + "/") == (200, b"ok")
-            await up.close()
-            assert peer.connections == 1
+            await next_request_reuses_it(up, peer)
 
     run(main())
 
@@ -437,9 +438,7 @@ def test_informational_answers_are_skipped(run: Run[None]) -> None:
             assert answer.raw_headers == ((b"Content-Length", b"2"), (b"X-Real", b"1"))
             assert await answer.read() == b"ok"
             answer.release()
-            assert await get(up, peer.origin + "/") == (200, b"ok")
-            await up.close()
-            assert peer.connections == 1
+            await next_request_reuses_it(up, peer)
 
     run(main())
 
