@@ -135,8 +135,7 @@ class Answer:
             self._buffered = 0
             self._conn.resume()
             return body
-        parts = [chunk async for chunk in self.iter_chunks()]
-        return parts[0] if len(parts) == 1 else b"".join(parts)
+        return b"".join([chunk async for chunk in self.iter_chunks()])
 
     async def iter_chunks(self) -> AsyncIterator[bytes]:
         """The body as it arrives; ``UpstreamError`` if the connection breaks first."""
@@ -253,6 +252,10 @@ class _Connection(asyncio.Protocol):
                     f"{self.origin} took no byte of the request for {timeout:g} s"
                 ) from None
 
+    def _wake_drain(self) -> None:
+        if self._drain is not None and not self._drain.done():
+            self._drain.set_result(None)
+
     def pause(self) -> None:
         if not self._paused and self.transport is not None and not self.closed:
             self._paused = True
@@ -339,15 +342,11 @@ class _Connection(asyncio.Protocol):
             self._fail(UpstreamError(f"{self.origin} sent an invalid answer: {exc}"))
             self.abort()
 
-    def eof_received(self) -> bool | None:
-        return None  # close the transport: connection_lost follows
-
     def connection_lost(self, exc: Exception | None) -> None:
         was_closed, self.closed = self.closed, True
         self._cancel_timer()
         self.pool._forget(self)
-        if self._drain is not None and not self._drain.done():
-            self._drain.set_result(None)
+        self._wake_drain()
         answer, head = self._answer, self._head
         begun = head is not None and head.done()
         closed_by_peer = not was_closed and exc is None
@@ -364,8 +363,7 @@ class _Connection(asyncio.Protocol):
 
     def resume_writing(self) -> None:
         self._write_paused = False
-        if self._drain is not None and not self._drain.done():
-            self._drain.set_result(None)
+        self._wake_drain()
 
     def _fail(self, error: UpstreamError) -> None:
         if self._head is not None and not self._head.done():
@@ -393,15 +391,15 @@ class _Connection(asyncio.Protocol):
             if low in (b"content-length", b"transfer-encoding"):
                 self._delimited = True
             headers.add(name.decode("latin-1"), value.decode("latin-1"))
-        self.keep_alive = parser.should_keep_alive() and self._delimited
-        if answer.method == "HEAD" or status in _NO_BODY_STATUS:
+        no_body = answer.method == "HEAD" or status in _NO_BODY_STATUS
+        if no_body:
             self._delimited = True
-            self.keep_alive = parser.should_keep_alive()
+        self.keep_alive = parser.should_keep_alive() and self._delimited
+        if no_body:
             answer._end()
         if not head.done():
             head.set_result(answer)
-        if self._drain is not None and not self._drain.done():
-            self._drain.set_result(None)  # an answer before the whole request: stop sending
+        self._wake_drain()  # an answer before the whole request: stop sending
 
     def on_body(self, body: bytes) -> None:
         if self._answer is not None and not self._answer._complete:
@@ -446,19 +444,19 @@ class Upstream:
         header) and ``body``: bytes (sent with their length) or chunks (sent chunked
         unless ``headers`` give the length). The answer, once its head has come."""
         origin, host, target = split_url(url)
+        streamed = body is not None and not isinstance(body, bytes)
         head = [method.encode("ascii"), b" ", target, b" HTTP/1.1\r\nHost: ", host, b"\r\n"]
         has_length = False
         for name, value in headers:
             if name.lower() == b"content-length":
                 has_length = True
-                if body is None or isinstance(body, bytes):
+                if not streamed:
                     continue  # the length sent is that of what is sent
             head += (name, b": ", value, b"\r\n")
-        chunked = False
+        chunked = streamed and not has_length
         if isinstance(body, bytes):
             head.append(b"Content-Length: %d\r\n" % len(body))
-        elif body is not None and not has_length:
-            chunked = True
+        elif chunked:
             head.append(b"Transfer-Encoding: chunked\r\n")
         head.append(b"\r\n")
         data = b"".join(head)
@@ -466,8 +464,7 @@ class Upstream:
         try:
             return await self._exchange(conn, method, data, body, chunked)
         except _Disconnected:
-            replayable = method in _IDEMPOTENT and (body is None or isinstance(body, bytes))
-            if not (replayable and conn.used_before):
+            if not (method in _IDEMPOTENT and not streamed and conn.used_before):
                 raise
         # the peer closed a kept-alive connection as it was reused: once more, anew
         conn = await self._connection(origin, fresh=True)
@@ -492,13 +489,13 @@ class Upstream:
     ) -> Answer:
         answer = conn.start(method)
         try:
-            if isinstance(body, bytes):
-                conn.write(head + body if len(body) < 65536 else head)
-                if len(body) >= 65536:
-                    conn.write(body)
+            if isinstance(body, bytes) and len(body) < 65536:
+                conn.write(head + body)  # one write for a small request
             else:
                 conn.write(head)
-                if body is not None:
+                if isinstance(body, bytes):
+                    conn.write(body)
+                elif body is not None:
                     await self._send_stream(conn, body, chunked)
             conn.sent()
             return await answer
