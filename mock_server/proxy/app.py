@@ -221,16 +221,15 @@ def _forward_headers(
 
 
 def _answer_headers(
-    raw: tuple[tuple[bytes, bytes], ...], marks: list[tuple[str, str]], *, buffered: bool
+    headers: CIMultiDict[str], marks: list[tuple[str, str]], *, buffered: bool
 ) -> CIMultiDict[str]:
     """The upstream's headers for the client's answer: hop-by-hop ones dropped, and the
     length when the proxy sets it (a buffered body, links rewritten); then ``marks``."""
     out: CIMultiDict[str] = CIMultiDict()
-    for k, v in raw:
-        name = k.decode("latin-1")
+    for name, value in headers.items():
         low = name.lower()
         if low not in _HOP and not (buffered and low == "content-length"):
-            out.add(name, v.decode("latin-1"))
+            out.add(name, value)
     out.extend(marks)
     return out
 
@@ -414,13 +413,13 @@ async def _exchange(
         return web.Response(
             body=out_body,
             status=status,
-            headers=_answer_headers(upstream.raw_headers, marks, buffered=True),
+            headers=_answer_headers(upstream.headers, marks, buffered=True),
         )
 
     # streamed: media (or an oversized JSON body) passes through chunk by chunk
     sink = state.recorder.media_sink() if state.recorder is not None and method != "HEAD" else None
     answer = web.StreamResponse(
-        status=status, headers=_answer_headers(upstream.raw_headers, marks, buffered=False)
+        status=status, headers=_answer_headers(upstream.headers, marks, buffered=False)
     )
     done = False
     try:

@@ -119,7 +119,6 @@ class Answer:
         self._conn = conn
         self.method = method
         self.status = 0
-        self.raw_headers: tuple[tuple[bytes, bytes], ...] = ()
         self.headers: CIMultiDict[str] = CIMultiDict()
         self._chunks: deque[bytes] = deque()
         self._buffered = 0
@@ -384,7 +383,6 @@ class _Connection(asyncio.Protocol):
             self._headers = []
             return
         answer.status = status
-        answer.raw_headers = tuple(self._headers)
         headers = answer.headers
         for name, value in self._headers:
             low = name.lower()

@@ -435,7 +435,7 @@ def test_informational_answers_are_skipped(run: Run[None]) -> None:
             up = Upstream()
             answer = await up.request("GET", peer.origin + "/", [])
             assert answer.status == 200
-            assert answer.raw_headers == ((b"Content-Length", b"2"), (b"X-Real", b"1"))
+            assert list(answer.headers.items()) == [("Content-Length", "2"), ("X-Real", "1")]
             assert await answer.read() == b"ok"
             answer.release()
             await next_request_reuses_it(up, peer)
@@ -443,7 +443,7 @@ def test_informational_answers_are_skipped(run: Run[None]) -> None:
     run(main())
 
 
-def test_headers_keep_their_case_raw_and_are_case_insensitive(run: Run[None]) -> None:
+def test_headers_keep_their_case_and_order_and_are_case_insensitive(run: Run[None]) -> None:
     answer_bytes = (
         b"HTTP/1.1 200 OK\r\nX-CamelCase: One\r\ncontent-length: 2\r\n"
         b"Set-Cookie: a=1\r\nset-cookie: b=2\r\n\r\nok"
@@ -453,12 +453,12 @@ def test_headers_keep_their_case_raw_and_are_case_insensitive(run: Run[None]) ->
         async with Peer(answering(answer_bytes)) as peer:
             up = Upstream()
             answer = await up.request("GET", peer.origin + "/", [])
-            assert answer.raw_headers == (
-                (b"X-CamelCase", b"One"),
-                (b"content-length", b"2"),
-                (b"Set-Cookie", b"a=1"),
-                (b"set-cookie", b"b=2"),
-            )
+            assert list(answer.headers.items()) == [
+                ("X-CamelCase", "One"),
+                ("content-length", "2"),
+                ("Set-Cookie", "a=1"),
+                ("set-cookie", "b=2"),
+            ]
             assert answer.headers["x-camelcase"] == answer.headers["X-CAMELCASE"] == "One"
             assert answer.headers.getall("SET-COOKIE") == ["a=1", "b=2"]
             await up.close()
