@@ -67,7 +67,8 @@ _HOP = frozenset(
     }
 )
 _HOP_RAW = frozenset(name.encode() for name in _HOP)
-_SECRETS_RAW = frozenset({b"x-api-key", b"authorization", b"cookie"})
+# For a signed link's host: no API key, no credentials, no cookie either.
+_HOP_AND_SECRETS_RAW = _HOP_RAW | {b"x-api-key", b"authorization", b"cookie"}
 _NO_QUERY: Mapping[str, str] = {}
 _NO_CONTENT = (204, 304)
 _TEXTUAL = ("application/json", "text/", "application/problem+json")
@@ -214,7 +215,7 @@ def _forward_headers(
 ) -> list[tuple[bytes, bytes]]:
     """The client's headers as they came, less the hop-by-hop ones (and, for a signed
     link's host, the API key and cookies), asking for bodies as they are."""
-    drop = _HOP_RAW | _SECRETS_RAW if drop_keys else _HOP_RAW
+    drop = _HOP_AND_SECRETS_RAW if drop_keys else _HOP_RAW
     out = [(k, v) for k, v in raw if k.lower() not in drop]
     out.append((b"Accept-Encoding", b"identity"))  # bodies are checked as they come
     return out

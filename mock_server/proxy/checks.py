@@ -10,12 +10,10 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-import jsonschema
-import jsonschema_rs
 from jsonschema.exceptions import best_match
 
 from ..errors import MockError
-from ..validation import SpecValidators, rust_check
+from ..validation import SchemaValidator, SpecValidators, rust_check
 from .drift import Direction, Violation
 from .operations import Match
 
@@ -39,13 +37,12 @@ def _media(content_type: str | None) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _Header:
-    """A documented response header: its name, how its text reads, its checks."""
+    """A documented response header: its name, how its text reads, its check."""
 
     name: str
     key: str  # lower-cased
     kind: str | None  # "integer", "number" or another JSON type
-    fast: jsonschema_rs.Validator
-    full: jsonschema.Draft202012Validator
+    check: SchemaValidator
 
 
 class SpecChecker:
@@ -261,9 +258,7 @@ class SpecChecker:
                     header.kind,
                 )
                 continue
-            if header.fast.is_valid(value):
-                continue
-            error = best_match(header.full.iter_errors(value))
+            error = header.check.first_error(value)
             if error is not None:
                 yield Violation(
                     op,
@@ -281,15 +276,8 @@ class SpecChecker:
             found = []
             for name, spec in resp.get("headers", {}).items():
                 schema = self._resolve(spec).get("schema", {})
-                found.append(
-                    _Header(
-                        name,
-                        name.lower(),
-                        schema.get("type"),
-                        jsonschema_rs.validator_for(schema),
-                        jsonschema.Draft202012Validator(schema),
-                    )
-                )
+                check = SchemaValidator(schema, self._components)
+                found.append(_Header(name, name.lower(), schema.get("type"), check))
             self._header_checks[(op, status)] = found
         return found
 
