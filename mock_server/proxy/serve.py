@@ -1,5 +1,5 @@
 """``audioshake-mock proxy`` on aiohttp's server: bind, print where it listens, serve until SIGINT
-or SIGTERM, then write the report (the app's lifespan shutdown) and say where it went.
+or SIGTERM, then write the report (the app's clean-up) and say where it went.
 
 Drift findings are logged on stderr the first time each is seen (always, even with
 ``--quiet``, which turns off only the access log)."""
@@ -33,28 +33,32 @@ class ProxyOptions:
     verbose: bool = False
 
 
+def _to_stderr(name: str, fmt: str, level: int) -> logging.Logger:
+    """Logger ``name`` written to stderr as ``fmt`` from ``level`` up (its handler added
+    once, however often the proxy starts in one process)."""
+    logger = logging.getLogger(name)
+    if not any(getattr(h, "_proxy_stderr", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter(fmt))
+        handler._proxy_stderr = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+    logger.setLevel(level)
+    return logger
+
+
 def _drift_to_stderr() -> None:
     from .drift import DRIFT_LOGGER
 
-    logger = logging.getLogger(DRIFT_LOGGER)
-    if not any(getattr(h, "_proxy_drift", False) for h in logger.handlers):
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("drift: %(message)s"))
-        handler._proxy_drift = True  # type: ignore[attr-defined]
-        logger.addHandler(handler)
-    logger.setLevel(logging.WARNING)
-    logger.propagate = False
+    _to_stderr(DRIFT_LOGGER, "drift: %(message)s", logging.WARNING).propagate = False
 
 
 def _aiohttp_to_stderr(verbose: bool) -> None:
     """aiohttp's own messages (a failing handler: always; start and stop: ``verbose``)."""
-    logger = logging.getLogger("aiohttp")
-    if not any(getattr(h, "_proxy_server", False) for h in logger.handlers):
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(name)s: %(levelname)s: %(message)s"))
-        handler._proxy_server = True  # type: ignore[attr-defined]
-        logger.addHandler(handler)
-    logger.setLevel(logging.INFO if verbose else logging.WARNING)
+    _to_stderr(
+        "aiohttp",
+        "%(name)s: %(levelname)s: %(message)s",
+        logging.INFO if verbose else logging.WARNING,
+    )
     logging.getLogger("aiohttp.access").propagate = False  # logs.AccessLog's lines instead
 
 
