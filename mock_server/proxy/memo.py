@@ -37,12 +37,17 @@ class AnswerMemo:
     def __init__(self, size: int = SIZE, max_body: int = MAX_BODY) -> None:
         self.size = size
         self.max_body = max_body
+        self.hits = 0
+        self.misses = 0
         self._entries: OrderedDict[MemoKey, Judged] = OrderedDict()
 
     def get(self, key: MemoKey) -> Judged | None:
         judged = self._entries.get(key)
-        if judged is not None:
-            self._entries.move_to_end(key)
+        if judged is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        self._entries.move_to_end(key)
         return judged
 
     def put(self, key: MemoKey, judged: Judged) -> None:
